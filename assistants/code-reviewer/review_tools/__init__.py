@@ -1,0 +1,1 @@
+"""Diff tools for the code-reviewer assistant."""

@@ -1,0 +1,1 @@
+"""Help-centre search and ticket tools for the support-agent assistant."""

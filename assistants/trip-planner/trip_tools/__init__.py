@@ -1,0 +1,1 @@
+"""Offline tools for the trip-planner assistant: climate, packing lists, booking requests."""

@@ -1,0 +1,1 @@
+"""The tool package of the python-tool example."""

@@ -1,0 +1,1 @@
+"""The ``gptkit`` command: one module per subcommand, each parsing, calling the library, printing."""

@@ -1,0 +1,121 @@
+"""``gptkit validate [PATH ...]``: check assistant files without calling any API."""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from gptkit.cli.report import render_github, render_json, render_text
+from gptkit.loading import Report, check_file, file_kind
+
+
+def register(commands: Any) -> None:
+    """Add the ``validate`` subcommand."""
+    parser = commands.add_parser(
+        "validate",
+        help="check assistant files (no API call)",
+        description="Check assistant files: YAML, schema, extends, templates, tools, secrets. "
+        "Reports every problem in every file. Exit 0 when there are no errors, 1 when any.",
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders (searched for *.yaml and *.yml); default: .",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "github"),
+        default="text",
+        help="text (default), json, or github workflow annotations",
+    )
+    parser.add_argument("--strict", action="store_true", help="count warnings as errors")
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip files or folders matching GLOB (repeatable)",
+    )
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        help="the project folder that tool modules, extends and includes must "
+        "stay in (default: each file's folder)",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Validate every file named by ``args``; print the report; return the exit code."""
+    paths = args.paths or ["."]
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        for path in missing:
+            print(f"gptkit validate: no such file or folder: {path}", file=sys.stderr)
+        return 2
+    root = Path(args.root) if args.root else None
+    if root is not None and not root.is_dir():
+        print(f"gptkit validate: --root {args.root} is not a folder", file=sys.stderr)
+        return 2
+    reports: list[Report] = []
+    for file in discover(paths, args.exclude):
+        if file_kind(file) in ("test", "cassette"):
+            continue  # their schemas arrive with `gptkit test` and cassettes
+        reports.append(check_file(file, root))
+    if args.format == "json":
+        out = render_json(reports, strict=args.strict)
+    elif args.format == "github":
+        out = render_github(reports, strict=args.strict)
+    else:
+        out = render_text(
+            reports, strict=args.strict, color=_use_color(), sources=sys.stdout.isatty()
+        )
+    sys.stdout.write(out)
+    sys.stdout.flush()
+    failed = any(p.severity == "error" or args.strict for r in reports for p in r.problems)
+    return 1 if failed else 0
+
+
+def discover(paths: list[str], exclude: list[str]) -> list[Path]:
+    """The files to check: named files as given, folders searched for YAML, sorted."""
+    found: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = sorted(
+                    d
+                    for d in dirs
+                    if not d.startswith(".") and not _excluded(Path(folder, d), exclude)
+                )
+                for file in sorted(files):
+                    candidate = Path(folder, file)
+                    if (
+                        file.endswith((".yaml", ".yml"))
+                        and not file.startswith(".")
+                        and not _excluded(candidate, exclude)
+                    ):
+                        found.append(candidate)
+        elif not _excluded(path, exclude):
+            found.append(path)
+    unique = dict.fromkeys(Path(os.path.normpath(p)) for p in found)
+    return list(unique)
+
+
+def _excluded(path: Path, patterns: list[str]) -> bool:
+    text = os.path.normpath(path).replace(os.sep, "/")
+    return any(
+        fnmatch.fnmatch(text, pattern)
+        or fnmatch.fnmatch(path.name, pattern)
+        or fnmatch.fnmatch(text, pattern.rstrip("/") + "/*")
+        for pattern in patterns
+    )
+
+
+def _use_color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")

@@ -1,0 +1,276 @@
+"""The assistant file, format version 1, as typed models.
+
+These models are the one source of the format: ``schemas/assistant.schema.json`` is generated
+from them (:mod:`gptkit.config.schema`), and field docstrings become the descriptions editors
+show. Every model refuses unknown keys at runtime too, and a value given as null is refused
+rather than read as "not given" (the schema says the same, so the two always agree).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gptkit.config.names import (
+    ENV_NAME_PATTERN,
+    FUNCTION_PATTERN,
+    NAME_PATTERN,
+    STORE_PATTERN,
+    TOOL_NAME_PATTERN,
+    URL_PATTERN,
+    VARIABLE_NAME_PATTERN,
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            empty = [key for key, value in data.items() if value is None]
+            if empty:
+                raise ValueError(f"{', '.join(empty)}: a value is required (got null)")
+        return data
+
+
+class ModelSettings(_Model):
+    """Which model answers, and how gptkit reaches it."""
+
+    name: Annotated[str, Field(min_length=1, examples=["gpt-4o-mini"])]
+    """The model's name as the API knows it, such as gpt-4o-mini, or a local model's name."""
+    api: Literal["chat", "responses"] = "chat"
+    """chat: the Chat Completions API (every OpenAI-compatible server); responses: the Responses API."""
+    base_url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    """The API's base URL; else OPENAI_BASE_URL, else the OpenAI default."""
+    api_key_env: Annotated[str, Field(pattern=ENV_NAME_PATTERN)] = "OPENAI_API_KEY"
+    """The NAME of the environment variable that holds the API key, never the key itself."""
+    organization_env: Annotated[str, Field(pattern=ENV_NAME_PATTERN)] | None = None
+    """The NAME of the environment variable that holds the OpenAI organization id."""
+    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
+    """Sampling temperature, 0 to 2."""
+    top_p: Annotated[float, Field(ge=0, le=1)] | None = None
+    """Nucleus sampling: the probability mass to sample from, 0 to 1."""
+    max_output_tokens: Annotated[int, Field(ge=1)] | None = None
+    """The most tokens one answer may use."""
+    seed: int | None = None
+    """A seed for more repeatable sampling, where the server supports it."""
+    reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
+    """How much reasoning models think before answering."""
+    context_window: Annotated[int, Field(ge=1)] | None = None
+    """The model's context window in tokens; else from gptkit's table of known models."""
+    timeout_s: Annotated[float, Field(gt=0)] = 60
+    """Seconds to wait for one API request."""
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 2
+    """How often a failed request (429, 5xx, timeout) is retried by the openai package."""
+    extra: dict[str, Any] = Field(default_factory=dict)
+    """Keys passed into the request body unchanged, for parameters gptkit does not know yet."""
+
+
+class Persona(_Model):
+    """Who the assistant is; templates see it as ``persona``."""
+
+    name: str = ""
+    """The assistant's name, as it introduces itself."""
+    role: str = ""
+    """What it does, such as 'travel planner'."""
+    tone: str = ""
+    """How it speaks, such as 'warm and brief'."""
+    traits: list[str] = Field(default_factory=list)
+    """A few words that describe it."""
+    language: str = ""
+    """The language it answers in, such as 'en'."""
+    style: str = ""
+    """Notes on style and formatting."""
+
+
+class Variable(_Model):
+    """A typed input of the templates, seen as ``vars.<name>``."""
+
+    type: Literal["string", "integer", "number", "boolean"]
+    """The value's type; --var values are converted to it."""
+    description: str = ""
+    """What the value is for."""
+    default: str | int | float | bool | None = None
+    """The value when none is given."""
+    required: bool = False
+    """Whether a value must be given (by --var or a default) before any API call."""
+    enum: list[str | int | float | bool] | None = None
+    """The only values allowed."""
+
+
+class _ToolBase(_Model):
+    description: Annotated[str, Field(max_length=1024)] | None = None
+    """What the tool does, for the model. Python tools default to their docstring's first paragraph."""
+    confirm: bool = False
+    """Ask the person before each call (--yes answers yes)."""
+    timeout_s: Annotated[float, Field(gt=0)] | None = None
+    """Seconds one call may take; else limits.tool_timeout_s."""
+    strict: bool = True
+    """Send the parameters schema in OpenAI strict mode (it must meet strict mode's rules)."""
+
+
+class PythonTool(_ToolBase):
+    """A Python function inside the project (or offered by a package through gptkit.tools)."""
+
+    type: Literal["python"]
+    """python: a function in the assistant's project."""
+    name: Annotated[str, Field(pattern=TOOL_NAME_PATTERN)]
+    """The function name the model sees."""
+    function: Annotated[str, Field(pattern=FUNCTION_PATTERN)]
+    """module.path:attribute, resolved inside the assistant's folder."""
+    parameters: dict[str, Any] | None = None
+    """A JSON Schema (type object) for the arguments; else derived from the signature."""
+
+
+class BuiltinTool(_ToolBase):
+    """A tool gptkit provides."""
+
+    type: Literal["builtin"]
+    """builtin: provided by gptkit."""
+    name: Literal["current_time", "calculator", "remember", "forget"]
+    """Which builtin: current_time, calculator, remember or forget (the last two need memory.long_term)."""
+
+
+Tool = Annotated[PythonTool | BuiltinTool, Field(discriminator="type")]
+
+
+class RedactRule(_Model):
+    """A custom redaction: text matching ``pattern`` is replaced before anything is stored."""
+
+    pattern: Annotated[str, Field(min_length=1)]
+    """A Python regular expression."""
+    replace: str = "[redacted]"
+    """What replaces each match."""
+
+
+class Memory(_Model):
+    """What the assistant remembers, and where."""
+
+    policy: Literal["none", "window", "tokens", "summary"] = "window"
+    """none: every run starts empty; window: the last max_messages; tokens: as many as fit max_tokens; summary: older messages folded into a summary."""
+    max_messages: Annotated[int, Field(ge=1)] = 20
+    """How many recent messages the window policy keeps."""
+    max_tokens: Annotated[int, Field(ge=1)] = 4000
+    """How many tokens of recent messages the tokens policy keeps."""
+    summary_model: Annotated[str, Field(min_length=1)] | None = None
+    """The model that writes summaries; else model.name."""
+    long_term: bool = False
+    """Facts saved with remember persist per user and reach templates as memory.facts."""
+    store: Annotated[str, Field(pattern=STORE_PATTERN)] | None = None
+    """sqlite:///path/to.db (default $GPTKIT_HOME/gptkit.db) or postgresql://..."""
+    retention_days: Annotated[int, Field(ge=1)] | None = None
+    """Sessions older than this are deleted."""
+    redact: list[Literal["email", "phone", "credit_card", "api_key"] | RedactRule] = Field(
+        default_factory=list
+    )
+    """Patterns removed before anything is stored: email, phone, credit_card, api_key, or {pattern, replace}."""
+
+
+class Output(_Model):
+    """The form of the answer."""
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+        json_schema_extra={
+            "if": {"properties": {"format": {"const": "json"}}, "required": ["format"]},
+            "then": {"required": ["schema"]},
+        },
+    )
+
+    format: Literal["text", "json"] = "text"
+    """text, or json (then schema is required)."""
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    """The JSON Schema the answer must match (format: json)."""
+    strict: bool = True
+    """Send the schema in OpenAI strict mode."""
+
+    @model_validator(mode="after")
+    def _json_needs_schema(self) -> Output:
+        if self.format == "json" and self.schema_ is None:
+            raise ValueError("output.format json needs output.schema")
+        return self
+
+
+class Limits(_Model):
+    """Bounds on one turn."""
+
+    max_tool_rounds: Annotated[int, Field(ge=1)] = 8
+    """How many rounds of tool calls one turn may take."""
+    tool_timeout_s: Annotated[float, Field(gt=0)] = 30
+    """Seconds one tool call may take, unless the tool sets timeout_s."""
+    max_tool_output_chars: Annotated[int, Field(ge=1)] = 20000
+    """Tool results longer than this are cut."""
+    max_input_chars: Annotated[int, Field(ge=1)] = 32000
+    """The longest user message accepted."""
+
+
+def _root_schema_extra(schema: dict[str, Any]) -> None:
+    schema["patternProperties"] = {"^x-": {"description": "Free-form, ignored by gptkit."}}
+    schema["not"] = {"required": ["instructions", "instructions_file"]}
+    schema["if"] = {"not": {"required": ["extends"]}}
+    schema["then"] = {
+        "required": ["model"],
+        "anyOf": [{"required": ["instructions"]}, {"required": ["instructions_file"]}],
+    }
+
+
+class Assistant(_Model):
+    """A custom GPT-style assistant: persona, instructions, tools, memory and model."""
+
+    model_config = ConfigDict(
+        title="gptkit assistant file, version 1", json_schema_extra=_root_schema_extra
+    )
+
+    version: Literal[1]
+    """The format version; this is version 1."""
+    name: Annotated[str, Field(pattern=NAME_PATTERN, examples=["trip-planner"])]
+    """The assistant's id: used for session keys and file names."""
+    description: Annotated[str, Field(max_length=300)] = ""
+    """One line for people and listings."""
+    extends: str | list[str] | None = None
+    """Files merged under this one (paths relative to this file); mappings merge, the rest is replaced."""
+    model: ModelSettings | None = None
+    """The model and how to reach it (required once extends are merged)."""
+    persona: Persona = Field(default_factory=Persona)
+    """Who the assistant is; templates see it as persona."""
+    instructions: str | None = None
+    """The system prompt, a Jinja template."""
+    instructions_file: Annotated[str, Field(min_length=1)] | None = None
+    """A file holding the system prompt template, relative to this file."""
+    variables: dict[Annotated[str, Field(pattern=VARIABLE_NAME_PATTERN)], Variable] = Field(
+        default_factory=dict
+    )
+    """Typed inputs of the templates, seen as vars.<name>."""
+    conversation_starters: Annotated[list[str], Field(max_length=10)] = Field(default_factory=list)
+    """Suggested first messages, shown by chat."""
+    tools: list[Tool] = Field(default_factory=list)
+    """Tools the model may call; names are unique across the list."""
+    memory: Memory = Field(default_factory=Memory)
+    """What the assistant remembers; default: the last 20 messages."""
+    output: Output = Field(default_factory=Output)
+    """The form of the answer."""
+    limits: Limits = Field(default_factory=Limits)
+    """Bounds on one turn."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    """Free-form data, kept and ignored."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_extensions(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not str(k).startswith("x-")}
+        return data
+
+    @model_validator(mode="after")
+    def _complete(self) -> Assistant:
+        if self.instructions is not None and self.instructions_file is not None:
+            raise ValueError("give either instructions or instructions_file, not both")
+        if self.extends is None:
+            if self.model is None:
+                raise ValueError("model is required")
+            if self.instructions is None and self.instructions_file is None:
+                raise ValueError("instructions or instructions_file is required")
+        return self

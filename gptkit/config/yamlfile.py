@@ -1,0 +1,398 @@
+"""Read one YAML file into plain data, keeping the file, line and column of every node.
+
+ruamel.yaml composes the node graph (YAML 1.2, so ``yes`` stays a string); this module turns it
+into dicts, lists and scalars itself, which lets it refuse what a config file must never contain
+and report every such problem at its line instead of stopping at the first:
+
+- unknown or object-building tags (``!!python/object/apply``, ``!include``): never constructed;
+- duplicate keys at any depth, each reported beside the line of the first one;
+- alias bombs: alias uses, nesting depth and the number of nodes after expansion are capped;
+- files over :data:`MAX_FILE_BYTES` (checked before reading) and bytes that are not UTF-8.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gptkit.config.problems import Problem, format_location
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ALIASES = 200
+MAX_DEPTH = 64
+MAX_NODES = 100_000
+
+YPath = tuple[str | int, ...]
+
+_STD = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+_TIMESTAMP = _STD + "timestamp"
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """Where one value stands in its file (1-based line and column), and how it was written."""
+
+    path: Path
+    line: int
+    column: int
+    key_line: int = 0  # where the key that holds this value stands (0 for list items, the root)
+    key_column: int = 0
+    style: str | None = None  # scalar style: None (plain), "'", '"', "|", ">"
+
+
+@dataclass
+class Document:
+    """A loaded file: its text, its data, the node of every path, and the problems found."""
+
+    path: Path
+    text: str = ""
+    data: Any = None
+    nodes: dict[YPath, Node] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file was read without errors."""
+        return not any(p.severity == "error" for p in self.problems)
+
+
+class _Abort(Exception):
+    """Stops construction when a cap is reached; the problem is already recorded."""
+
+
+def read_text(path: Path, problems: list[Problem], what: str = "file") -> str | None:
+    """Read a UTF-8 text file no larger than 10 MiB, recording a problem instead of raising."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.append(
+                Problem(
+                    path,
+                    0,
+                    0,
+                    "",
+                    "file-too-large",
+                    f"the {what} is {size / 1048576:.1f} MiB; gptkit reads files up to 10 MiB",
+                    "split it, or move large data out of the assistant file",
+                )
+            )
+            return None
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        problems.append(Problem(path, 0, 0, "", "not-a-file", f"the {what} is a folder"))
+        return None
+    except OSError as exc:
+        problems.append(
+            Problem(path, 0, 0, "", "unreadable", f"cannot read the {what}: {exc.strerror}")
+        )
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        problems.append(
+            Problem(
+                path,
+                line,
+                column,
+                "",
+                "encoding",
+                f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+                "save the file as UTF-8",
+            )
+        )
+        return None
+
+
+def load_document(path: Path) -> Document:
+    """Load ``path`` into a :class:`Document`; problems are recorded on it, never raised."""
+    doc = Document(path=path)
+    text = read_text(path, doc.problems)
+    if text is None:
+        return doc
+    doc.text = text
+    return parse_document(doc)
+
+
+def parse_document(doc: Document) -> Document:
+    """Compose ``doc.text`` with ruamel.yaml and construct ``doc.data`` and ``doc.nodes``."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            root = yaml.compose(doc.text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        message = _syntax_message(exc)
+        doc.problems.append(Problem(doc.path, line, column, "", "yaml-syntax", message))
+        return doc
+    except YAMLError as exc:
+        doc.problems.append(Problem(doc.path, 0, 0, "", "yaml-syntax", str(exc).strip()))
+        return doc
+    except RecursionError:
+        doc.problems.append(
+            Problem(doc.path, 0, 0, "", "yaml-too-deep", "the YAML is nested too deeply to read")
+        )
+        return doc
+    if root is None:
+        doc.problems.append(
+            Problem(
+                doc.path,
+                0,
+                0,
+                "",
+                "empty-file",
+                "the file is empty",
+                "an assistant file starts with 'version: 1'",
+            )
+        )
+        return doc
+    builder = _Builder(doc)
+    try:
+        doc.data = builder.build(root, (), 0)
+    except _Abort:
+        doc.data = None
+    return doc
+
+
+def _syntax_message(exc: Any) -> str:
+    problem = (exc.problem or "").strip()
+    context = (exc.context or "").strip()
+    if "expected a single document" in context + problem:
+        return "the file holds more than one YAML document; an assistant file is one document"
+    text = f"invalid YAML: {problem}" if problem else "invalid YAML"
+    if context and context != problem:
+        text += f" ({context})"
+    return text
+
+
+class _Builder:
+    """Turns composed nodes into plain data, enforcing the caps and recording positions."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.count = 0
+        self.aliases = 0
+        self.seen: set[int] = set()
+        self.active: set[int] = set()
+
+    def problem(
+        self, node: Any, path: YPath, code: str, message: str, hint: str | None = None
+    ) -> None:
+        mark = node.start_mark
+        self.doc.problems.append(
+            Problem(
+                self.doc.path,
+                mark.line + 1,
+                mark.column + 1,
+                format_location(path),
+                code,
+                message,
+                hint,
+            )
+        )
+
+    def build(self, node: Any, path: YPath, depth: int, key_mark: tuple[int, int] = (0, 0)) -> Any:
+        from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+        self.count += 1
+        if id(node) in self.active:
+            self.problem(
+                node,
+                path,
+                "yaml-alias",
+                "an alias refers to a node that contains it",
+                "recursive structures cannot be configuration",
+            )
+            raise _Abort
+        if id(node) in self.seen and not isinstance(node, ScalarNode):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                self.problem(
+                    node,
+                    path,
+                    "yaml-alias",
+                    f"the file uses aliases more than {MAX_ALIASES} times",
+                    "aliases that expand into huge documents are refused",
+                )
+                raise _Abort
+        if self.count > MAX_NODES:
+            self.problem(
+                node,
+                path,
+                "yaml-too-large",
+                f"the file expands to more than {MAX_NODES} values",
+                "aliases that expand into huge documents are refused",
+            )
+            raise _Abort
+        if depth > MAX_DEPTH:
+            self.problem(
+                node, path, "yaml-too-deep", f"values are nested more than {MAX_DEPTH} levels deep"
+            )
+            raise _Abort
+        self.seen.add(id(node))
+        tag = str(getattr(node.tag, "value", node.tag) or "")
+        mark = node.start_mark
+        self.doc.nodes[path] = Node(
+            self.doc.path,
+            mark.line + 1,
+            mark.column + 1,
+            key_mark[0],
+            key_mark[1],
+            getattr(node, "style", None) if isinstance(node, ScalarNode) else None,
+        )
+        if tag not in _ALLOWED_TAGS and tag != _TIMESTAMP and not (tag == _STD + "merge"):
+            self._bad_tag(node, path, tag)
+            return None
+        if isinstance(node, ScalarNode):
+            return _scalar(tag, node.value)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                return [
+                    self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)
+                ]
+            if isinstance(node, MappingNode):
+                return self._mapping(node, path, depth)
+        finally:
+            self.active.discard(id(node))
+        return None  # pragma: no cover - ruamel composes only these three kinds
+
+    def _bad_tag(self, node: Any, path: YPath, tag: str) -> None:
+        shown = tag.replace(_STD, "!!")
+        if "python/" in tag:
+            hint = "tags that build objects are never run: write plain data"
+        elif tag in ("!include", "!import", "!ref"):
+            hint = "to combine files, use 'extends: other.yaml'"
+        else:
+            hint = "gptkit files are plain YAML data: remove the tag"
+        self.problem(node, path, "yaml-tag", f"the tag '{shown}' is not allowed", hint)
+
+    def _mapping(self, node: Any, path: YPath, depth: int) -> dict[str, Any]:
+        from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        merged: list[dict[str, Any]] = []
+        for key_node, value_node in node.value:
+            key_tag = str(getattr(key_node.tag, "value", key_node.tag) or "")
+            if key_tag == _STD + "merge":
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for source in sources:
+                    if isinstance(source, MappingNode):
+                        value = self.build(source, path, depth + 1)
+                        if isinstance(value, dict):
+                            merged.append(value)
+                    else:
+                        self.problem(
+                            source,
+                            path,
+                            "yaml-merge",
+                            "'<<' must merge a mapping (an alias such as *defaults)",
+                        )
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.problem(
+                    key_node,
+                    path,
+                    "yaml-key",
+                    "a key must be a plain string, not a list or mapping",
+                )
+                continue
+            key = str(key_node.value)
+            kmark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key in first_line:
+                self.problem(
+                    key_node,
+                    (*path, key),
+                    "duplicate-key",
+                    f"the key '{key}' appears twice in this mapping",
+                    f"the first '{key}' is on line {first_line[key]}; keep one",
+                )
+                continue
+            first_line[key] = kmark[0]
+            result[key] = self.build(value_node, (*path, key), depth + 1, kmark)
+        for source in merged:  # keys written in the mapping win over merged ones
+            for key, value in source.items():
+                result.setdefault(key, value)
+        return result
+
+
+_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)$")
+_NAN = re.compile(r"\.(nan|NaN|NAN)$")
+_NULL = {"", "~", "null", "Null", "NULL"}
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+
+def _scalar(tag: str, text: str) -> Any:
+    if tag == _STD + "str" or tag == _TIMESTAMP:
+        return text
+    if tag == _STD + "null":
+        return None
+    if tag == _STD + "bool":
+        return _BOOL.get(text, text.lower() in ("true", "yes", "on"))
+    if tag == _STD + "int":
+        return _to_int(text)
+    if tag == _STD + "float":
+        return _to_float(text)
+    return text
+
+
+def _to_int(text: str) -> Any:
+    clean = text.replace("_", "")
+    try:
+        sign = -1 if clean.startswith("-") else 1
+        body = clean.lstrip("+-")
+        if body[:2] in ("0o", "0x", "0b"):
+            return sign * int(body, 0)
+        return sign * int(body, 10)
+    except ValueError:
+        return text
+
+
+def _to_float(text: str) -> Any:
+    if _INF.match(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.match(text):
+        return math.nan
+    try:
+        return float(text.replace("_", ""))
+    except ValueError:
+        return text
+
+
+def resolve_plain(text: str) -> Any:
+    """Read ``text`` as a plain YAML 1.2 scalar: ``20`` is an int, ``true`` a bool, ``x`` a str."""
+    if text in _NULL:
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.match(text):
+        return _to_int(text)
+    if _FLOAT.match(text) or _INF.match(text) or _NAN.match(text):
+        return _to_float(text)
+    return text
+
+
+def is_within(child: Path, root: Path) -> bool:
+    """Whether ``child`` resolves (symlinks followed) to a place inside ``root``."""
+    try:
+        real_child = os.path.realpath(child)
+        real_root = os.path.realpath(root)
+    except (OSError, ValueError):
+        return False
+    return real_child == real_root or real_child.startswith(real_root.rstrip(os.sep) + os.sep)

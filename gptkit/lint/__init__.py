@@ -1,0 +1,36 @@
+"""Semantic checks of a composed assistant file, run after the schema check.
+
+Each check reads the composed data defensively (it may have failed the schema), so every
+problem of a file is found in one pass. Nothing here imports or runs project code.
+"""
+
+from __future__ import annotations
+
+from gptkit.config.compose import Composed
+from gptkit.lint.templates import check_templates
+from gptkit.lint.tools import check_json_schema, check_tools
+from gptkit.lint.values import check_redact, check_secrets, check_size, check_variables
+
+
+def lint(composed: Composed) -> None:
+    """Run every semantic check on ``composed``, appending to ``composed.problems``."""
+    check_secrets(composed)
+    if not isinstance(composed.data, dict):
+        return
+    template = check_templates(composed)
+    check_size(composed, template)
+    check_variables(composed)
+    check_tools(composed)
+    check_redact(composed)
+    output = composed.data.get("output")
+    if isinstance(output, dict) and isinstance(output.get("schema"), dict):
+        check_json_schema(
+            composed,
+            output["schema"],
+            ("output", "schema"),
+            strict=output.get("strict", True) is True,
+            what="output.schema",
+        )
+
+
+__all__ = ["lint"]

@@ -1,0 +1,113 @@
+"""Checks of the tools list: unique names, memory builtins, python targets, parameter schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gptkit.config.compose import Composed
+from gptkit.config.names import MEMORY_BUILTINS
+from gptkit.config.yamlfile import YPath
+
+
+def check_tools(composed: Composed) -> None:
+    """Check every tool of ``composed`` that the schema layer could not judge."""
+    tools = composed.data.get("tools")
+    if not isinstance(tools, list):
+        return
+    memory = composed.data.get("memory")
+    long_term = isinstance(memory, dict) and memory.get("long_term") is True
+    first: dict[str, int] = {}
+    for index, tool in enumerate(tools):
+        if not isinstance(tool, dict):
+            continue
+        path: YPath = ("tools", index)
+        name = tool.get("name")
+        if isinstance(name, str):
+            if name in first:
+                line = composed.node(("tools", first[name], "name")).line
+                composed.problem(
+                    (*path, "name"),
+                    "duplicate-tool",
+                    f"two tools are named '{name}'",
+                    f"the first is at line {line}; tool names must be unique",
+                )
+            else:
+                first[name] = index
+        kind = tool.get("type")
+        if kind == "builtin" and name in MEMORY_BUILTINS and not long_term:
+            composed.problem(
+                (*path, "name"),
+                "memory-builtin",
+                f"the builtin '{name}' needs long-term memory",
+                "set memory.long_term: true (remember and forget are then added for you)",
+            )
+        if kind == "python":
+            _check_python(composed, tool, path)
+        parameters = tool.get("parameters")
+        if isinstance(parameters, dict):
+            check_json_schema(
+                composed,
+                parameters,
+                (*path, "parameters"),
+                strict=tool.get("strict", True) is True,
+                what="parameters",
+            )
+    if long_term:
+        for name in MEMORY_BUILTINS:
+            if name in first and tools[first[name]].get("type") == "python":
+                composed.problem(
+                    ("tools", first[name], "name"),
+                    "duplicate-tool",
+                    f"'{name}' is the name of a builtin that long-term memory adds",
+                    "rename this tool",
+                )
+
+
+def _check_python(composed: Composed, tool: dict[str, Any], path: YPath) -> None:
+    from gptkit.tools.resolve import ResolveError, locate
+
+    reference = tool.get("function")
+    if not isinstance(reference, str) or ":" not in reference:
+        return  # the schema check reports it
+    try:
+        target = locate(reference, composed.root)
+    except ResolveError as exc:
+        composed.problem((*path, "function"), exc.code, exc.message, exc.hint)
+        return
+    if target.file is not None and not tool.get("description") and not target.docstring:
+        composed.problem(
+            (*path, "name"),
+            "tool-description",
+            f"the tool '{tool.get('name')}' has no description",
+            f"add a docstring to {reference} or a description here: the model "
+            "decides when to call a tool from its description",
+            severity="warning",
+        )
+
+
+def check_json_schema(
+    composed: Composed, schema: dict[str, Any], path: YPath, *, strict: bool, what: str
+) -> None:
+    """Check that ``schema`` is a valid JSON Schema and, with ``strict``, strict-compatible."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    from gptkit.lint.strict import strict_issues
+
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        where = (*path, *exc.absolute_path)
+        composed.problem(where, "json-schema", f"{what} is not a valid JSON Schema: {exc.message}")
+        return
+    if what == "parameters" and schema.get("type") != "object":
+        composed.problem(
+            path,
+            "json-schema",
+            "parameters must be a JSON Schema of type object",
+            "the model sends tool arguments as an object: type: object",
+        )
+        return
+    if strict:
+        for inner, message, hint in strict_issues(schema):
+            composed.problem((*path, *inner), "strict-schema", message, hint)

@@ -1,0 +1,57 @@
+"""The Jinja environment every assistant template runs in.
+
+``ImmutableSandboxedEnvironment`` blocks internals and mutation, ``StrictUndefined`` turns a
+missing name into an error instead of an empty string, and the loader serves only files inside
+the assistant's own folder (names with ``..``, absolute paths and symlinks out are refused).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+from gptkit.config.yamlfile import MAX_FILE_BYTES, is_within
+
+
+def make_environment(root: Path | None = None) -> Any:
+    """Return a sandboxed environment whose includes are confined to ``root``."""
+    from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    class _FolderLoader(BaseLoader):
+        def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
+            if root is None:
+                raise TemplateNotFound(template)
+            path = template_path(root, template)
+            if path is None or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+                raise TemplateNotFound(template)
+            mtime = path.stat().st_mtime
+            text = path.read_text(encoding="utf-8")
+            return text, str(path), lambda: path.stat().st_mtime == mtime
+
+    return ImmutableSandboxedEnvironment(
+        loader=_FolderLoader(),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def analysis_environment() -> Any:
+    """A shared environment for parsing templates without rendering them."""
+    return make_environment(None)
+
+
+def template_path(root: Path, name: str) -> Path | None:
+    """Return the file an include name refers to, or None when it would leave ``root``."""
+    if not name or os.path.isabs(name) or name.startswith("~"):
+        return None
+    parts = name.replace("\\", "/").split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    path = root.joinpath(*parts)
+    return path if is_within(path, root) else None
