@@ -68,7 +68,7 @@ def check_file(
 
 def _check_part(path: Path) -> list[Problem]:
     """A partial is checked as a part: readable YAML, a mapping, no literal secrets."""
-    from gptkit.lint.secrets import scan
+    from gptkit.config.secrets import scan
 
     doc = load_document(path)
     problems = list(doc.problems)

@@ -286,6 +286,7 @@ def _substitute_text(
             "a '${' here does not form ${NAME} or ${NAME:-default}",
             "write $$ for a literal '$'",
         )
+        result.unresolved.add(path)
         return text
     if unresolved:
         result.unresolved.add(path)

@@ -17,8 +17,8 @@ PATTERN_MEANING = {
     NAME_PATTERN: "lowercase letters, digits, '-' and '_', starting with a letter or digit, "
     "at most 64 characters",
     TOOL_NAME_PATTERN: "letters, digits, '_' and '-' only, 1 to 64 characters",
-    VARIABLE_NAME_PATTERN: "a name usable in templates: letters, digits and '_', not starting "
-    "with a digit",
+    VARIABLE_NAME_PATTERN: "letters, digits and '_', not starting with a digit (templates "
+    "write vars.NAME)",
     ENV_NAME_PATTERN: "the NAME of an environment variable (letters, digits, '_'), not its value",
     FUNCTION_PATTERN: "'module.path:attribute', for example 'trip_tools.weather:get_weather'",
     URL_PATTERN: "an http:// or https:// URL",

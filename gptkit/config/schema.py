@@ -46,6 +46,14 @@ def _tidy(node: Any, in_properties: bool) -> None:
     if isinstance(node, dict):
         if node.get("default", 0) is None:
             del node["default"]
+        patterns = node.get("patternProperties")
+        if isinstance(patterns, dict) and len(patterns) == 1 and "properties" not in node:
+            # A map with constrained key names (variables): say it as propertyNames, so that
+            # other keys are refused (as the models do) and reported as bad names.
+            ((pattern, value),) = patterns.items()
+            del node["patternProperties"]
+            node["propertyNames"] = {"pattern": pattern}
+            node["additionalProperties"] = value
         for key, value in node.items():
             if key == "properties" and isinstance(value, dict):
                 for prop in value.values():
@@ -102,7 +110,7 @@ def _explain(error: Any, composed: Composed) -> None:
         _unknown_keys(error, composed, path)
     elif kind == "required":
         for key in error.validator_value:
-            if isinstance(instance, dict) and key not in instance:
+            if isinstance(instance, dict) and key not in instance and not _misspelt(key, instance):
                 composed.problem(
                     path,
                     "missing-key",
@@ -115,6 +123,7 @@ def _explain(error: Any, composed: Composed) -> None:
             "type",
             f"expected {_types(error.validator_value)}, got {_describe(instance)}",
             _type_hint(error),
+            at_key=instance is None,
         )
     elif kind == "enum":
         options = [str(o) for o in error.validator_value]
@@ -161,6 +170,12 @@ _REQUIRED_HINTS = {
 
 def _generic(path: YPath) -> YPath:
     return tuple("*" if isinstance(p, int) else p for p in path)
+
+
+def _misspelt(key: str, instance: dict[str, Any]) -> bool:
+    """Whether ``instance`` has a key close to ``key`` (then only the unknown key is reported)."""
+    others = [k for k in instance if k != key]
+    return bool(difflib.get_close_matches(key, others, n=1, cutoff=0.8))
 
 
 _SECTIONS = ("model", "persona", "memory", "output", "limits")
@@ -240,6 +255,8 @@ def _pattern(error: Any, composed: Composed, path: YPath) -> None:
 def _union(error: Any, composed: Composed, path: YPath) -> None:
     instance = error.instance
     if path == () and error.validator == "anyOf":
+        if _misspelt("instructions", instance) or _misspelt("instructions_file", instance):
+            return  # the misspelt key is reported, with the right name as its hint
         composed.problem(
             (),
             "missing-key",
@@ -326,6 +343,10 @@ def _describe(value: Any) -> str:
     if value is None:
         return "null (an empty value)"
     if isinstance(value, str):
+        from gptkit.config.secrets import find_secret
+
+        if find_secret(value):
+            return "a value that looks like a secret (not shown)"
         shown = value if len(value) <= 40 else value[:37] + "..."
         return json.dumps(shown, ensure_ascii=False)
     if isinstance(value, (int, float)):

@@ -290,18 +290,18 @@ class _Builder:
             key_tag = str(getattr(key_node.tag, "value", key_node.tag) or "")
             if key_tag == _STD + "merge":
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                if not all(isinstance(source, MappingNode) for source in sources):
+                    self.problem(
+                        value_node,
+                        path,
+                        "yaml-merge",
+                        "'<<' must merge a mapping (an alias such as *defaults)",
+                    )
+                    continue
                 for source in sources:
-                    if isinstance(source, MappingNode):
-                        value = self.build(source, path, depth + 1)
-                        if isinstance(value, dict):
-                            merged.append(value)
-                    else:
-                        self.problem(
-                            source,
-                            path,
-                            "yaml-merge",
-                            "'<<' must merge a mapping (an alias such as *defaults)",
-                        )
+                    value = self.build(source, path, depth + 1)
+                    if isinstance(value, dict):
+                        merged.append(value)
                 continue
             if not isinstance(key_node, ScalarNode):
                 self.problem(

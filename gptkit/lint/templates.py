@@ -55,7 +55,7 @@ def check_templates(composed: Composed) -> str | None:
     text = read_text(path, composed.problems, "template file")
     if text is None:
         return None
-    _check_source(composed, text, declared, folder, lambda line: (path, line, 1), name, set())
+    _check_source(composed, text, declared, folder, lambda line: (path, line, 1), "", set())
     return text
 
 
@@ -97,7 +97,7 @@ def _check_source(
             report(
                 "missing-file",
                 f"the included template '{name}' does not exist",
-                f"names are relative to {folder}",
+                "include names are relative to the assistant's folder",
             )
             continue
         if target in seen or len(seen) >= MAX_INCLUDES:
@@ -105,9 +105,7 @@ def _check_source(
         seen.add(target)
         text = read_text(target, composed.problems, "template file")
         if text is not None:
-            _check_source(
-                composed, text, declared, folder, lambda n, t=target: (t, n, 1), name, seen
-            )
+            _check_source(composed, text, declared, folder, lambda n, t=target: (t, n, 1), "", seen)
 
 
 def _document_text(composed: Composed, path: Path) -> str:

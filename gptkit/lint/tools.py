@@ -85,6 +85,16 @@ def _check_python(composed: Composed, tool: dict[str, Any], path: YPath) -> None
         )
 
 
+_JSON_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
+
+
+def _close_type(value: Any) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(str(value), _JSON_TYPES, n=1)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
 def check_json_schema(
     composed: Composed, schema: dict[str, Any], path: YPath, *, strict: bool, what: str
 ) -> None:
@@ -98,7 +108,13 @@ def check_json_schema(
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         where = (*path, *exc.absolute_path)
-        composed.problem(where, "json-schema", f"{what} is not a valid JSON Schema: {exc.message}")
+        message, hint = exc.message, None
+        if where[-1:] == ("type",):
+            message = f"{exc.instance!r} is not a JSON Schema type"
+            hint = _close_type(exc.instance) or f"use one of: {', '.join(_JSON_TYPES)}"
+        composed.problem(
+            where, "json-schema", f"{what} is not a valid JSON Schema: {message}", hint
+        )
         return
     if what == "parameters" and schema.get("type") != "object":
         composed.problem(

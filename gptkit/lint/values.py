@@ -7,7 +7,7 @@ from typing import Any
 
 from gptkit.config.compose import Composed
 from gptkit.config.known_models import context_window
-from gptkit.lint.secrets import scan
+from gptkit.config.secrets import scan
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
