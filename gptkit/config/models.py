@@ -251,9 +251,9 @@ class Assistant(_Model):
     memory: Memory = Field(default_factory=Memory)
     """What the assistant remembers; default: the last 20 messages."""
     output: Output = Field(default_factory=Output)
-    """The form of the answer."""
+    """The form of the answer: text (default), or JSON matching a schema."""
     limits: Limits = Field(default_factory=Limits)
-    """Bounds on one turn."""
+    """Bounds on one turn: tool rounds, timeouts, sizes."""
     metadata: dict[str, Any] = Field(default_factory=dict)
     """Free-form data, kept and ignored."""
 

@@ -1,0 +1,182 @@
+"""The command line as a user meets it: exact output, exit codes, and what it must never import."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gptkit.cli.main import main
+from gptkit.config.schema import render
+
+REPO = Path(__file__).resolve().parents[1]
+GOOD = "version: 1\nname: good\nmodel: {name: gpt-4o-mini}\ninstructions: Hi {{ persona.name }}.\n"
+BAD = "version: 1\nname: bad\nmodel:\n  name: gpt-4o-mini\n  temperature: hot\ninstructin: Hi.\n"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "good.yaml").write_text(GOOD)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "bad.yml").write_text(BAD)
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "ignored.yaml").write_text("not: [valid")
+    (tmp_path / "notes.txt").write_text("not yaml")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_text_report_lists_every_problem_and_a_summary(project: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "validate")
+    assert code == 1
+    assert err == ""
+    assert out == (
+        "sub/bad.yml:5:16: error: model.temperature: expected a number, got \"hot\" [type]\n"
+        "sub/bad.yml:6:1: error: instructin: unknown key 'instructin' [unknown-key]\n"
+        "    = hint: did you mean 'instructions'?\n"
+        "2 errors, 0 warnings in 2 files\n"
+    )
+
+
+def test_valid_files_exit_zero(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "validate", "good.yaml") == (0, "0 errors, 0 warnings in 1 file\n", "")
+
+
+def test_json_report(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate", "--format", "json", ".")
+    report = json.loads(out)
+    assert code == 1
+    assert (report["errors"], report["warnings"]) == (2, 0)
+    assert [(f["path"], f["valid"]) for f in report["files"]] == [("good.yaml", True),
+                                                                  ("sub/bad.yml", False)]
+    first = report["files"][1]["problems"][0]
+    assert first == {"severity": "error", "path": "sub/bad.yml", "line": 5, "column": 16,
+                     "location": "model.temperature", "code": "type",
+                     "message": "expected a number, got \"hot\"", "hint": None}
+
+
+def test_github_annotations(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate", "--format", "github", "sub")
+    assert code == 1
+    assert out.splitlines() == [
+        "::error file=sub/bad.yml,line=5,col=16,title=gptkit type::model.temperature: expected "
+        "a number, got \"hot\"",
+        "::error file=sub/bad.yml,line=6,col=1,title=gptkit unknown-key::instructin: unknown key "
+        "'instructin'%0Adid you mean 'instructions'?",
+        "2 errors, 0 warnings in 1 file",
+    ]
+
+
+def test_strict_turns_warnings_into_errors(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "a.yaml"
+    file.write_text(GOOD.replace("{name: gpt-4o-mini}", "\n  name: ${GPTKIT_UNSET_MODEL}"))
+    code, out, _ = run(capsys, "validate", str(file))
+    assert code == 0 and out.endswith("0 errors, 1 warning in 1 file\n")
+    code, out, _ = run(capsys, "validate", "--strict", str(file))
+    assert code == 1 and out.endswith("1 error, 0 warnings in 1 file\n")
+
+
+def test_exclude(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "validate", "--exclude", "sub") == (0, "0 errors, 0 warnings in 1 file\n",
+                                                           "")
+    assert run(capsys, "validate", "--exclude", "*.yml")[0] == 0
+
+
+def test_missing_path_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "validate", "nope.yaml") == (
+        2, "", "gptkit validate: no such file or folder: nope.yaml\n")
+
+
+def test_bad_flag_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["validate", "--format", "xml"])
+    assert caught.value.code == 2
+
+
+def test_schema_command_prints_the_committed_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema")
+    assert code == 0
+    committed = (REPO / "schemas" / "assistant.schema.json").read_text(encoding="utf-8")
+    assert out == committed == render(), (
+        "schemas/assistant.schema.json drifted from the models: "
+        "run `gptkit schema > schemas/assistant.schema.json`")
+
+
+def test_every_property_is_described() -> None:
+    schema = json.loads(render())
+    missing = []
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            for name, prop in node.get("properties", {}).items():
+                if "description" not in prop:
+                    missing.append(f"{where}.{name}")
+            for key, value in node.items():
+                if key not in ("if", "then", "not"):  # conditions, not properties
+                    walk(value, f"{where}/{key}")
+
+    walk(schema, "#")
+    assert missing == []
+
+
+def test_shipped_assistants_and_examples_are_valid(capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    code, out, _ = run(capsys, "validate", "--strict", "assistants", "examples")
+    assert code == 0, out
+    assert len(list((REPO / "assistants").glob("*/assistant.yaml"))) >= 3
+
+
+def _gptkit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gptkit", *args], capture_output=True, text=True,
+                          cwd=REPO, env={**os.environ, **(env or {})}, timeout=120)
+
+
+def test_version() -> None:
+    from gptkit import __version__
+
+    result = _gptkit("--version")
+    assert (result.returncode, result.stdout) == (0, f"gptkit {__version__}\n")
+
+
+def test_validate_never_imports_the_api_client() -> None:
+    probe = ("import sys, runpy\n"
+             "sys.argv = ['gptkit', 'validate', 'assistants', 'examples']\n"
+             "try:\n    runpy.run_module('gptkit', run_name='__main__')\n"
+             "except SystemExit as e:\n    code = e.code\n"
+             "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('openai', 'httpx', 'pydantic'))\n"
+             "print(code, heavy, file=sys.stderr)\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=REPO, timeout=120)
+    assert result.stderr.strip().splitlines()[-1] == "0 []"
+
+
+def test_no_traceback_on_unreadable_input(tmp_path: Path) -> None:
+    file = tmp_path / "binary.yaml"
+    file.write_bytes(b"\x00\xff\xfe" * 100)
+    result = _gptkit("validate", str(file))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "not valid UTF-8" in result.stdout
+
+
+def test_readme_quickstart_and_ci_run_the_same_test_command() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line.strip() for line in ci.splitlines() if line.startswith("python3 -m venv")]
+    assert commands, ".ci/run must run the README's commands"
+    for command in commands:
+        assert command in readme
