@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gptkit.config.names import (
     ENV_NAME_PATTERN,
@@ -24,7 +24,14 @@ from gptkit.config.names import (
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # python-re: patterns match exactly as jsonschema (which uses Python's re) checks the schema.
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        regex_engine="python-re",
+        strict=True,  # no "20" -> 20 or "yes" -> True: YAML already gave each value its type
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -173,7 +180,6 @@ class Output(_Model):
     """The form of the answer."""
 
     model_config = ConfigDict(
-        populate_by_name=True,
         json_schema_extra={
             "if": {"properties": {"format": {"const": "json"}}, "required": ["format"]},
             "then": {"required": ["schema"]},
@@ -256,6 +262,13 @@ class Assistant(_Model):
     """Bounds on one turn: tool rounds, timeouts, sizes."""
     metadata: dict[str, Any] = Field(default_factory=dict)
     """Free-form data, kept and ignored."""
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # True == 1 in Python; the schema refuses it, so do we
+            raise ValueError("version must be the integer 1")
+        return value
 
     @model_validator(mode="before")
     @classmethod

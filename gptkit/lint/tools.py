@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from gptkit.config.compose import Composed
@@ -95,18 +96,66 @@ def _close_type(value: Any) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+def _metaschema_error(schema: dict[str, Any]) -> Any:
+    """The most relevant way ``schema`` breaks the 2020-12 metaschema, or None."""
+    import json
+
+    from jsonschema.exceptions import best_match
+
+    key = json.dumps(schema, sort_keys=True, default=str)
+    if key not in _CHECKED:
+        _CHECKED[key] = best_match(_metaschema_validator().iter_errors(schema))
+    return _CHECKED[key]
+
+
+_CHECKED: dict[str, Any] = {}
+
+
+@functools.lru_cache(maxsize=1)
+def _metaschema_validator() -> Any:
+    """The draft 2020-12 metaschema with its vocabularies inlined.
+
+    The published metaschema reaches its vocabularies through ``$dynamicRef``, which jsonschema
+    resolves anew at every step; inlined, with ``$dynamicRef: "#meta"`` read as ``$ref: "#"``
+    (the same thing when nothing extends the metaschema), it checks the same rules ~3x faster.
+    """
+    import jsonschema_specifications
+    from jsonschema import Draft202012Validator
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key == "$dynamicRef" and value == "#meta":
+                    out["$ref"] = "#"
+                else:
+                    out[key] = inline(value)
+            return out
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    meta = Draft202012Validator.META_SCHEMA
+    base = meta["$id"].rsplit("/", 1)[0] + "/"
+    defs: dict[str, Any] = {}
+    parts = []
+    for vocabulary in meta["allOf"]:
+        body = inline(jsonschema_specifications.REGISTRY.contents(base + vocabulary["$ref"]))
+        for key in ("$dynamicAnchor", "$vocabulary", "$id", "$schema"):
+            body.pop(key, None)  # identity of each vocabulary file, not rules
+        defs.update(body.pop("$defs", {}))
+        parts.append(body)
+    return Draft202012Validator({"$defs": defs, "allOf": parts, "type": ["object", "boolean"]})
+
+
 def check_json_schema(
     composed: Composed, schema: dict[str, Any], path: YPath, *, strict: bool, what: str
 ) -> None:
     """Check that ``schema`` is a valid JSON Schema and, with ``strict``, strict-compatible."""
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
-
     from gptkit.lint.strict import strict_issues
 
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
+    exc = _metaschema_error(schema)
+    if exc is not None:
         where = (*path, *exc.absolute_path)
         message, hint = exc.message, None
         if where[-1:] == ("type",):

@@ -34,14 +34,12 @@ class Analysis:
 
 def analyze(source: str, declared_vars: frozenset[str] | set[str]) -> Analysis:
     """Parse ``source`` and report what would fail when it is rendered."""
-    from jinja2 import TemplateSyntaxError, meta, nodes
+    from jinja2 import TemplateSyntaxError, nodes
 
     env = analysis_environment()
     result = Analysis()
     try:
         tree = env.parse(source)
-        tree.set_environment(_with_unknown_filters(env, tree, result))
-        undeclared = meta.find_undeclared_variables(tree)
     except TemplateSyntaxError as exc:
         result.issues.append(
             TemplateIssue(
@@ -49,6 +47,8 @@ def analyze(source: str, declared_vars: frozenset[str] | set[str]) -> Analysis:
             )
         )
         return result
+    _report_unknown_filters(env, tree, result)
+    undeclared = _context_names(tree)
     allowed = set(CONTEXT) | set(env.globals)
     for name in sorted(undeclared - allowed):
         line = _first_line(tree, name)
@@ -108,30 +108,52 @@ def _check_attribute(
         )
 
 
-def _with_unknown_filters(env: Any, tree: Any, result: Analysis) -> Any:
-    """Report filters and tests Jinja does not have; return an environment that tolerates them."""
+def _report_unknown_filters(env: Any, tree: Any, result: Analysis) -> None:
+    """Report filters and tests that Jinja does not have (rendering would fail on them)."""
     from jinja2 import nodes
 
-    missing: dict[str, dict[str, Any]] = {"filters": {}, "tests": {}}
+    reported: set[tuple[str, str]] = set()
     for node in tree.find_all((nodes.Filter, nodes.Test)):
-        kind = "filters" if isinstance(node, nodes.Filter) else "tests"
-        known = env.filters if kind == "filters" else env.tests
-        if node.name not in known and node.name not in missing[kind]:
-            missing[kind][node.name] = lambda *a, **k: None
+        kind, known = (
+            ("filter", env.filters) if isinstance(node, nodes.Filter) else ("test", env.tests)
+        )
+        if node.name not in known and (kind, node.name) not in reported:
+            reported.add((kind, node.name))
             result.issues.append(
                 TemplateIssue(
                     node.lineno,
                     "template-filter",
-                    f"no {kind[:-1]} named '{node.name}'",
+                    f"no {kind} named '{node.name}'",
                     _close(node.name, sorted(known)),
                 )
             )
-    if not (missing["filters"] or missing["tests"]):
-        return env
-    overlay = env.overlay()
-    overlay.filters = {**env.filters, **missing["filters"]}
-    overlay.tests = {**env.tests, **missing["tests"]}
-    return overlay
+
+
+# Names Jinja provides inside loops, macros and blocks.
+_IMPLICIT = frozenset({"loop", "caller", "varargs", "kwargs", "self", "super"})
+
+
+def _context_names(tree: Any) -> set[str]:
+    """Names the template reads and never sets: the ones it looks up in the context.
+
+    A plain walk, cheaper than Jinja's code-generator tracking (``meta``); a name set anywhere
+    counts as set everywhere, so the rare read outside the scope that sets it is left to the
+    sandbox at render time.
+    """
+    from jinja2 import nodes
+
+    stored: set[str] = set(_IMPLICIT)
+    loaded: set[str] = set()
+    for node in tree.find_all((nodes.Name, nodes.Macro, nodes.Import, nodes.FromImport)):
+        if isinstance(node, nodes.Name):
+            (loaded if node.ctx == "load" else stored).add(node.name)
+        elif isinstance(node, nodes.Macro):
+            stored.add(node.name)
+        elif isinstance(node, nodes.Import):
+            stored.add(node.target)
+        else:
+            stored.update(n if isinstance(n, str) else n[1] for n in node.names)
+    return loaded - stored
 
 
 def _first_line(tree: Any, name: str) -> int:

@@ -74,8 +74,53 @@ def locate(reference: str, root: Path) -> Target:
 
 
 def _in_file(path: Path, module: str, attribute: str) -> Target:
+    names = _module_names(path)
+    if attribute not in names:
+        functions = [
+            n for n, v in names.items() if isinstance(v, (ast.FunctionDef, ast.AsyncFunctionDef))
+        ]
+        close = difflib.get_close_matches(attribute, functions, n=1, cutoff=0.6)
+        hint = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else f"{module} defines: {', '.join(functions)}"
+            if functions
+            else None
+        )
+        raise ResolveError("tool-attribute", f"{module} has no '{attribute}'", hint)
+    found = names[attribute]
+    doc = (
+        ast.get_docstring(found)
+        if isinstance(found, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        else None
+    )
+    return Target(module, attribute, path, docstring=doc)
+
+
+_MODULES: dict[tuple[str, int, int], dict[str, ast.AST] | ResolveError] = {}
+
+
+def _module_names(path: Path) -> dict[str, ast.AST]:
+    """The top-level names a module file defines, parsed once per file version."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        stat = path.stat()
+    except OSError as exc:
+        raise ResolveError("tool-module", f"cannot read {path.name}: {exc.strerror}") from exc
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _MODULES:
+        try:
+            _MODULES[key] = _parse_names(path, stat.st_size)
+        except ResolveError as exc:
+            _MODULES[key] = exc
+    found = _MODULES[key]
+    if isinstance(found, ResolveError):
+        raise found
+    return found
+
+
+def _parse_names(path: Path, size: int) -> dict[str, ast.AST]:
+    try:
+        if size > MAX_FILE_BYTES:
             raise ResolveError("tool-module", f"{path.name} is larger than 10 MiB")
         tree = ast.parse(path.read_bytes(), filename=str(path))
     except SyntaxError as exc:
@@ -99,26 +144,7 @@ def _in_file(path: Path, module: str, attribute: str) -> Target:
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 names[(alias.asname or alias.name).split(".")[0]] = node
-    if attribute not in names:
-        functions = [
-            n for n, v in names.items() if isinstance(v, (ast.FunctionDef, ast.AsyncFunctionDef))
-        ]
-        close = difflib.get_close_matches(attribute, functions, n=1, cutoff=0.6)
-        hint = (
-            f"did you mean '{close[0]}'?"
-            if close
-            else f"{module} defines: {', '.join(functions)}"
-            if functions
-            else None
-        )
-        raise ResolveError("tool-attribute", f"{module} has no '{attribute}'", hint)
-    found = names[attribute]
-    doc = (
-        ast.get_docstring(found)
-        if isinstance(found, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        else None
-    )
-    return Target(module, attribute, path, docstring=doc)
+    return names
 
 
 def offering_package(module: str) -> str | None:
