@@ -153,9 +153,11 @@ def _assert_well_behaved(path: Path, text: str) -> None:
         assert 0 <= problem.line <= lines + 1, (problem, lines)
         assert problem.column >= 0, problem
         assert problem.severity in ("error", "warning"), problem
+    checked = report.errors == 0 and not any(p.code == "unset-variable" for p in report.problems)
     try:
         assistant = load(path, environ={})
     except ConfigError as exc:
+        assert not checked, f"check_file passes but load fails: {exc.problems}"
         for problem in exc.problems:
             assert 0 <= problem.line <= lines + 1, (problem, lines)
             assert problem.column >= 0, problem
@@ -177,12 +179,16 @@ def test_samples_are_valid(workdir: Path) -> None:
 # --- 1. arbitrary text ------------------------------------------------------------------------
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(text=st.one_of(YAMLISH, st.text(max_size=200)))
 @example(text="")
 @example(text="version: 1\nname: [\n")
 @example(text="a: &a [*a]\n")
 @example(text="\u2028\u2029\x85key: [\n")
+# The schema takes 1.0 as an integer; models that did not let validate pass and load fail.
+@example(
+    text="version: 1\nname: a\nmodel: {name: m}\ninstructions: hi\nlimits: {max_tool_rounds: 1.0}\n"
+)
 def test_arbitrary_text(workdir: Path, text: str) -> None:
     """Any text at all gives problems inside the file, a config, or a ConfigError: nothing else."""
     _assert_well_behaved(workdir / "assistant.yaml", text)
@@ -190,9 +196,34 @@ def test_arbitrary_text(workdir: Path, text: str) -> None:
 
 # --- 2. mutated valid files -------------------------------------------------------------------
 
-_SCALARS = ["", "~", "null", "yes", "no", "0", "-1", "1.5", "1e309", ".nan", "'", '"', "[", "{",
-            "*x", "&x", "!!python/object:os.system", "${HOME}", "${", "$$", "{{ x", "a: b",
-            "\t", "- x", "|", ">"]
+_SCALARS = [
+    "",
+    "~",
+    "null",
+    "yes",
+    "no",
+    "0",
+    "-1",
+    "1.5",
+    "1e309",
+    ".nan",
+    "'",
+    '"',
+    "[",
+    "{",
+    "*x",
+    "&x",
+    "!!python/object:os.system",
+    "${HOME}",
+    "${",
+    "$$",
+    "{{ x",
+    "a: b",
+    "\t",
+    "- x",
+    "|",
+    ">",
+]
 
 
 @st.composite
@@ -233,7 +264,7 @@ def mutated(draw: st.DrawFn) -> str:
     return "\n".join(lines)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(text=mutated())
 def test_mutated_valid_files(workdir: Path, text: str) -> None:
     """Edited valid files give problems inside the file, a config, or a ConfigError."""
@@ -260,16 +291,62 @@ SCALAR = st.one_of(
 )
 JUNK = st.recursive(
     SCALAR,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 # Values that sit on a boundary between types or ranges, where validators tend to differ.
 TRICKY = st.sampled_from(
-    [None, True, False, 0, 1, -1, 2, 11, 1.0, 0.0, 2.5, -0.0, 10**30, "1", "0", "1.5", "true",
-     "yes", "", " ", "a\n", "a", "gpt-4o-mini", "json", "text", "window", "chat", "python",
-     "builtin", "calculator", "email", "A_B", "mod:fn", "mod:fn\n", "http://x", "http://x\n",
-     "sqlite:///x", "sqlite:///x\n", "x" * 300, "x" * 301, "x" * 1024, "x" * 1025, [], {}, ["a"],
-     {"a": 1}, {"type": "string"}]
+    [
+        None,
+        True,
+        False,
+        0,
+        1,
+        -1,
+        2,
+        11,
+        1.0,
+        0.0,
+        2.5,
+        -0.0,
+        10**30,
+        "1",
+        "0",
+        "1.5",
+        "true",
+        "yes",
+        "",
+        " ",
+        "a\n",
+        "a",
+        "gpt-4o-mini",
+        "json",
+        "text",
+        "window",
+        "chat",
+        "python",
+        "builtin",
+        "calculator",
+        "email",
+        "A_B",
+        "mod:fn",
+        "mod:fn\n",
+        "http://x",
+        "http://x\n",
+        "sqlite:///x",
+        "sqlite:///x\n",
+        "x" * 300,
+        "x" * 301,
+        "x" * 1024,
+        "x" * 1025,
+        [],
+        {},
+        ["a"],
+        {"a": 1},
+        {"type": "string"},
+    ]
 )
 TEXT = st.text(max_size=8)
 POSITIVE_INT = st.one_of(st.integers(1, 10), st.integers(min_value=1))
@@ -277,8 +354,12 @@ POSITIVE_FLOAT = st.one_of(
     st.integers(1, 100), st.floats(min_value=0, exclude_min=True, allow_infinity=False)
 )
 JSON_OBJECT = st.dictionaries(st.text(max_size=5), JUNK, max_size=3)
-VALUE = st.one_of(st.text(max_size=5), st.integers(), st.booleans(),
-                  st.floats(allow_nan=False, allow_infinity=False))
+VALUE = st.one_of(
+    st.text(max_size=5),
+    st.integers(),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
 
 
 def _regex(pattern: str) -> st.SearchStrategy[str]:
@@ -423,10 +504,40 @@ def _get(doc: Any, path: tuple[Any, ...]) -> Any:
 
 
 # Known keys of each kind of mapping, so that a variation can add a field the document lacks.
-_FIELDS = {
-    **{name: list(d["properties"]) for name, d in _defs().items()},
-    "": TOP_KEYS,
+_FIELDS = {name: list(d["properties"]) for name, d in _defs().items()}
+_SECTIONS = {
+    "model": "ModelSettings",
+    "persona": "Persona",
+    "memory": "Memory",
+    "output": "Output",
+    "limits": "Limits",
 }
+
+
+def _known_keys(where: tuple[Any, ...], target: dict[str, Any]) -> list[str]:
+    """The keys the format defines for the mapping at ``where``; none for free-form mappings."""
+    if where == ():
+        return TOP_KEYS
+    if len(where) == 1 and where[0] in _SECTIONS:
+        return _FIELDS[_SECTIONS[where[0]]]
+    if len(where) == 2 and where[0] == "tools":
+        return _FIELDS["PythonTool" if target.get("type") == "python" else "BuiltinTool"]
+    if len(where) == 2 and where[0] == "variables":
+        return _FIELDS["Variable"]
+    if len(where) == 3 and where[:2] == ("memory", "redact"):
+        return _FIELDS["RedactRule"]
+    return []
+
+
+def _twins(value: Any) -> list[Any]:
+    """Values that a lenient reader might take for ``value``, though their JSON type differs."""
+    if isinstance(value, bool):
+        return [int(value), float(value), str(value).lower(), "yes" if value else "no"]
+    if isinstance(value, (int, float)):
+        return [str(value), float(value), value == 1, [value]]
+    if isinstance(value, str):
+        return [value + "\n", "\n" + value, value.upper(), [value], value.encode().hex() or "0"]
+    return [value, None]
 
 
 @st.composite
@@ -435,29 +546,35 @@ def varied_documents(draw: st.DrawFn) -> Any:
     if draw(st.integers(0, 30)) == 0:
         return draw(JUNK)
     doc = draw(valid_documents())
-    for _ in range(draw(st.integers(0, 3))):
+    for _ in range(draw(st.sampled_from([0, 1, 1, 1, 2, 3]))):
         containers = _containers(doc)
-        where = draw(st.sampled_from(containers))
+        # Mostly edit the format's own mappings: free-form ones (metadata, schemas) take anything.
+        structured = [c for c in containers if isinstance(_get(doc, c), dict)]
+        structured = [c for c in structured if _known_keys(c, _get(doc, c))]
+        pool = structured if structured and draw(st.integers(0, 3)) else containers
+        where = draw(st.sampled_from(pool))
         target = _get(doc, where)
-        value = draw(st.one_of(TRICKY, JUNK))
+        value = draw(st.one_of(TRICKY, TRICKY, JUNK))
         if isinstance(target, list):
-            if not target:
-                continue
-            index = draw(st.integers(0, len(target) - 1))
-            if draw(st.booleans()):
-                target[index] = value
-            else:
-                del target[index]
+            if target:
+                index = draw(st.integers(0, len(target) - 1))
+                if draw(st.booleans()):
+                    target[index] = value
+                else:
+                    del target[index]
             continue
-        keys = list(target)
-        kind = draw(st.sampled_from(["replace", "delete", "add"]))
-        if kind == "add" or not keys:
-            names = draw(st.sampled_from(sorted(_FIELDS)))
-            target[draw(st.sampled_from(_FIELDS[names]))] = value
+        kind = draw(st.sampled_from(["replace", "twin", "delete", "add"]))
+        if kind == "add" or not target:
+            known = _known_keys(where, target)
+            key = draw(st.sampled_from(known) if known else st.text(max_size=5))
+            target[key] = value
         elif kind == "delete":
-            del target[draw(st.sampled_from(keys))]
+            del target[draw(st.sampled_from(list(target)))]
+        elif kind == "twin":
+            key = draw(st.sampled_from(list(target)))
+            target[key] = draw(st.sampled_from(_twins(target[key])))
         else:
-            target[draw(st.sampled_from(keys))] = value
+            target[draw(st.sampled_from(list(target)))] = value
     return doc
 
 
@@ -474,7 +591,9 @@ _BASE = {"version": 1, "name": "a", "model": {"name": "m"}, "instructions": ""}
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=varied_documents())
-# Counterexamples found by this property (see the report of the session that wrote it):
+# Counterexamples this property found (all disagreements at the time): JSON Schema's "integer"
+# takes 1.0; pydantic's lax mode; Python's "$" before a final newline; schema gaps.
+@example(doc={**_BASE, "limits": {"max_tool_rounds": 1.0}})
 @example(doc={**_BASE, "memory": {"max_messages": "20"}})  # pydantic lax mode: "20" -> 20
 @example(doc={**_BASE, "output": {"strict": "yes"}})  # lax mode: "yes" -> True
 @example(doc={**_BASE, "version": True})  # lax mode: True == 1
@@ -494,7 +613,6 @@ def test_schema_and_models_agree(doc: Any) -> None:
 
 # --- 4. unknown keys are always refused -------------------------------------------------------
 
-_TOOL_FIELDS = {"builtin": _FIELDS["BuiltinTool"], "python": _FIELDS["PythonTool"]}
 _TARGETS: dict[tuple[Any, ...], list[str]] = {
     (): TOP_KEYS,
     ("model",): _FIELDS["ModelSettings"],
@@ -502,15 +620,17 @@ _TARGETS: dict[tuple[Any, ...], list[str]] = {
     ("memory",): _FIELDS["Memory"],
     ("limits",): _FIELDS["Limits"],
     ("output",): _FIELDS["Output"],
-    ("tools", 0): _TOOL_FIELDS["builtin"],
-    ("tools", 1): _TOOL_FIELDS["python"],
+    ("tools", 0): _FIELDS["BuiltinTool"],
+    ("tools", 1): _FIELDS["PythonTool"],
     ("variables", "topic"): _FIELDS["Variable"],
 }
 
 
 def _near_misses(known: list[str]) -> list[str]:
     """Keys a person might mistype: a field name with a suffix, other case, or spaces."""
-    out = {f(k) for k in known for f in (lambda k: k + "_", str.upper, str.title, lambda k: k + " ")}
+    out = {
+        f(k) for k in known for f in (lambda k: k + "_", str.upper, str.title, lambda k: k + " ")
+    }
     return sorted(out - set(known))
 
 
@@ -525,7 +645,22 @@ def _base_document() -> dict[str, Any]:
 
 
 BASE_DOC = _base_document()
-KEY_TEXT = st.text(st.characters(max_codepoint=0xFFFF, exclude_categories=["Cs"]), min_size=1)
+# Characters YAML does not allow raw (or reads as line breaks), which JSON leaves unescaped.
+_YAML_ESCAPES = {
+    c: f"\\u{c:04x}" for c in [*range(0x7F, 0xA0), 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF]
+}
+
+
+def _as_yaml(doc: Any) -> str:
+    """``doc`` as JSON, which is YAML once the characters YAML refuses raw are escaped.
+
+    Characters beyond U+FFFF stay raw: JSON would write them as surrogate pairs, which YAML
+    does not combine.
+    """
+    return json.dumps(doc, ensure_ascii=False, indent=1).translate(_YAML_ESCAPES)
+
+
+KEY_TEXT = st.text(min_size=1)
 
 
 @st.composite
@@ -543,7 +678,7 @@ def unknown_key_documents(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[Any, .
     return doc, where, key
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(case=unknown_key_documents())
 @example(case=(copy.deepcopy(BASE_DOC) | {"knowledge": {}}, (), "knowledge"))
 @example(  # populate_by_name lets the models accept the attribute name of output.schema
@@ -556,7 +691,7 @@ def test_unknown_keys_are_refused(
     doc, where, key = case
     path = workdir / "unknown" / "assistant.yaml"
     path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(doc, ensure_ascii=True, indent=1), encoding="utf-8")
+    path.write_text(_as_yaml(doc), encoding="utf-8")
     report = check_file(path, environ={})
     code = "not-supported" if where == () and key == "knowledge" else "unknown-key"
     location = format_location((*where, key))
@@ -566,4 +701,3 @@ def test_unknown_keys_are_refused(
     )
     model_ok, _ = _model_accepts(doc)
     assert not model_ok, f"the models accept the unknown key {location!r}"
-

@@ -40,6 +40,10 @@ class _Model(BaseModel):
             empty = [key for key, value in data.items() if value is None]
             if empty:
                 raise ValueError(f"{', '.join(empty)}: a value is required (got null)")
+            # JSON Schema counts 1.0 as an integer; so do the models, strict otherwise.
+            return {
+                k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in data.items()
+            }
         return data
 
 
