@@ -68,27 +68,13 @@ def check_file(
 
 def _check_part(path: Path) -> list[Problem]:
     """A partial is checked as a part: readable YAML, a mapping, no literal secrets."""
-    from gptkit.config.secrets import scan
+    from gptkit.config.secrets import secret_problems
 
     doc = load_document(path)
     problems = list(doc.problems)
     if doc.ok and doc.data is not None and not isinstance(doc.data, dict):
         problems.append(Problem(path, 1, 1, "", "type", "a partial must be a mapping of keys"))
-    for where, what in scan(doc.data):
-        node = doc.nodes.get(where)
-        from gptkit.config.problems import format_location
-
-        problems.append(
-            Problem(
-                path,
-                node.line if node else 0,
-                node.column if node else 0,
-                format_location(where),
-                "secret",
-                f"this looks like {what}; keys must not be written in the file",
-                "put it in an environment variable",
-            )
-        )
+    problems.extend(secret_problems(doc))
     return _sorted(problems)
 
 

@@ -43,3 +43,25 @@ def scan(
         found = find_secret(data)
         if found:
             yield path, found
+
+
+def secret_problems(doc: Any) -> list[Any]:
+    """Problems for every literal secret in a loaded document, at its line."""
+    from gptkit.config.problems import Problem, format_location
+
+    problems = []
+    for path, kind in scan(doc.data):
+        node = doc.nodes.get(path)
+        problems.append(
+            Problem(
+                doc.path,
+                node.line if node else 0,
+                node.column if node else 0,
+                format_location(path),
+                "secret",
+                f"this looks like {kind}; keys must not be written in the file",
+                "put it in an environment variable and name the variable in "
+                "model.api_key_env (or use ${VAR})",
+            )
+        )
+    return problems

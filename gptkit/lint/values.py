@@ -7,7 +7,7 @@ from typing import Any
 
 from gptkit.config.compose import Composed
 from gptkit.config.known_models import context_window
-from gptkit.config.secrets import scan
+from gptkit.config.secrets import secret_problems
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -83,23 +83,7 @@ def check_redact(composed: Composed) -> None:
 def check_secrets(composed: Composed) -> None:
     """Report literal credentials anywhere in the files as written (before substitution)."""
     for doc in composed.documents:
-        for path, kind in scan(doc.data):
-            node = doc.nodes.get(path)
-            line, column = (node.line, node.column) if node else (0, 0)
-            from gptkit.config.problems import Problem, format_location
-
-            composed.problems.append(
-                Problem(
-                    doc.path,
-                    line,
-                    column,
-                    format_location(path),
-                    "secret",
-                    f"this looks like {kind}; keys must not be written in the file",
-                    "put it in an environment variable and name the variable in "
-                    "model.api_key_env (or use ${VAR})",
-                )
-            )
+        composed.problems.extend(secret_problems(doc))
 
 
 def check_size(composed: Composed, template: str | None) -> None:
