@@ -4,7 +4,11 @@
 
     GptkitError            anything gptkit raises on purpose; the CLI prints it without a traceback
      ├── ConfigError       an assistant file (or a file it names) has problems; holds all of them
-     └── UsageError        a value the user gave on the command line or to the API is unusable
+     ├── UsageError        a value the user gave on the command line or to the API is unusable
+     ├── RenderError       a template failed while rendering (time or size budget, a bad value)
+     ├── ToolError         a tool could not be prepared (its module failed to import, say)
+     ├── ProviderError     the model API failed: auth, not found, rate limit, timeout, a cut stream
+     └── StoreError        the memory store failed or holds something unexpected
 
 Problems in files are values (:class:`gptkit.config.problems.Problem`), collected from every
 layer and raised once inside a :class:`ConfigError`.
@@ -38,3 +42,19 @@ class ConfigError(GptkitError):
 
 class UsageError(GptkitError):
     """Raised when a value given on the command line or through the API cannot be used."""
+
+
+class RenderError(GptkitError):
+    """Raised when a template cannot be rendered (a runtime error, the time or size budget)."""
+
+
+class ToolError(GptkitError):
+    """Raised when a tool cannot be prepared for a run (its module does not import, say)."""
+
+
+class ProviderError(GptkitError):
+    """Raised when the model API fails; the message names the base URL and what to check."""
+
+
+class StoreError(GptkitError):
+    """Raised when the memory store cannot be opened, read or written."""
