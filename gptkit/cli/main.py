@@ -13,7 +13,7 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_API, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     from gptkit import __version__
-    from gptkit.cli import schema, validate
+    from gptkit.cli import render, run, schema, validate
 
     parser = argparse.ArgumentParser(
         prog="gptkit",
@@ -25,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     validate.register(commands)
     schema.register(commands)
+    render.register(commands)
+    run.register(commands)
     return parser
 
 
@@ -43,21 +45,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         code = EXIT_OK
     except Exception as exc:  # a bug: say so plainly, the traceback only on request
-        from gptkit.errors import GptkitError
-
         if os.environ.get("GPTKIT_DEBUG") == "1":
             raise
-        if isinstance(exc, GptkitError):
-            print(f"gptkit: error: {exc}", file=sys.stderr)
-        else:
-            print(
-                f"gptkit: internal error: {type(exc).__name__}: {exc}\n"
-                "This is a bug in gptkit; run again with GPTKIT_DEBUG=1 to see where, "
-                "and please report it.",
-                file=sys.stderr,
-            )
-        code = EXIT_INPUT
+        code = report_error(exc)
     return code
+
+
+def report_error(exc: BaseException) -> int:
+    """Print ``exc`` for a person (no traceback) and return its exit code."""
+    from gptkit.errors import ConfigError, GptkitError, ProviderError
+
+    if isinstance(exc, ConfigError):
+        for problem in exc.problems:
+            print(problem.describe(), file=sys.stderr)
+        errors = sum(p.severity == "error" for p in exc.problems)
+        print(f"gptkit: error: {errors} error(s) in the assistant file; "
+              "`gptkit validate` shows them all", file=sys.stderr)
+        return EXIT_INPUT
+    if isinstance(exc, GptkitError):
+        print(f"gptkit: error: {exc}", file=sys.stderr)
+        return EXIT_API if isinstance(exc, ProviderError) else EXIT_INPUT
+    print(
+        f"gptkit: internal error: {type(exc).__name__}: {exc}\n"
+        "This is a bug in gptkit; run again with GPTKIT_DEBUG=1 to see where, "
+        "and please report it.",
+        file=sys.stderr,
+    )
+    return EXIT_INPUT
 
 
 def run() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from gptkit.config.names import (
     ENV_NAME_PATTERN,
@@ -291,3 +291,34 @@ class Assistant(_Model):
             if self.instructions is None and self.instructions_file is None:
                 raise ValueError("instructions or instructions_file is required")
         return self
+
+    # Where the file came from, set by gptkit.load(): not part of the format.
+    _source: Any = PrivateAttr(default=None)
+    _root: Any = PrivateAttr(default=None)
+    _secrets: frozenset[str] = PrivateAttr(default=frozenset())
+
+    def located(self, source: Any, root: Any, secrets: frozenset[str] = frozenset()) -> Assistant:
+        """Remember the file this config was loaded from (used by :func:`gptkit.load`)."""
+        self._source, self._root, self._secrets = source, root, frozenset(secrets)
+        return self
+
+    @property
+    def source_path(self) -> Any:
+        """The assistant file this config was loaded from, or None."""
+        return self._source
+
+    @property
+    def project_root(self) -> Any:
+        """The project folder: the file's folder, or the ``root`` given to load()."""
+        return self._root
+
+    @property
+    def secret_values(self) -> frozenset[str]:
+        """Values substituted from secret-named ``${VAR}``s; they print as ***."""
+        return self._secrets
+
+    def session(self, **options: Any) -> Any:
+        """Start a conversation: a :class:`gptkit.runtime.session.Session` (see its options)."""
+        from gptkit.runtime.session import Session
+
+        return Session(self, **options)

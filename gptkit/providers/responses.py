@@ -1,0 +1,154 @@
+"""The Responses API wire format: request bodies, replies and streamed events.
+
+gptkit keeps the conversation itself, so requests are sent with ``store: false`` and the whole
+input each time (function calls and their outputs as input items), never a ``previous_response_id``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gptkit.providers.base import Completion, Request, StreamError, json_schema_name
+from gptkit.runtime.messages import Message, ToolCall, Usage
+
+PATH = "/responses"
+
+
+def build_body(request: Request) -> dict[str, Any]:
+    """The JSON body of a ``POST /responses`` for ``request``."""
+    settings = request.settings
+    items: list[dict[str, Any]] = []
+    for message in request.messages:
+        items.extend(_wire(message))
+    body: dict[str, Any] = {
+        "model": request.model,
+        "instructions": request.system,
+        "input": items,
+        "store": False,
+    }
+    if request.tools:
+        body["tools"] = [
+            {
+                "type": "function",
+                "name": t.name,
+                "description": t.description,
+                "parameters": t.parameters,
+                "strict": t.strict,
+            }
+            for t in request.tools
+        ]
+    if settings.temperature is not None:
+        body["temperature"] = settings.temperature
+    if settings.top_p is not None:
+        body["top_p"] = settings.top_p
+    if settings.max_output_tokens is not None:
+        body["max_output_tokens"] = settings.max_output_tokens
+    if settings.reasoning_effort is not None:
+        body["reasoning"] = {"effort": settings.reasoning_effort}
+    output = request.output
+    if output is not None and output.format == "json" and output.schema_ is not None:
+        body["text"] = {
+            "format": {
+                "type": "json_schema",
+                "name": json_schema_name(output.schema_),
+                "schema": output.schema_,
+                "strict": output.strict,
+            }
+        }
+    if request.stream:
+        body["stream"] = True
+    body.update(settings.extra)
+    return body
+
+
+def _wire(message: Message) -> list[dict[str, Any]]:
+    if message.role == "tool":
+        return [
+            {
+                "type": "function_call_output",
+                "call_id": message.tool_call_id,
+                "output": message.content,
+            }
+        ]
+    items: list[dict[str, Any]] = []
+    if message.content or not message.tool_calls:
+        items.append({"role": message.role, "content": message.content})
+    for call in message.tool_calls:
+        items.append(
+            {
+                "type": "function_call",
+                "call_id": call.id,
+                "name": call.name,
+                "arguments": call.arguments,
+            }
+        )
+    return items
+
+
+def parse(data: Any) -> Completion:
+    """Read a complete response object (non-streamed, or a stream's ``response.completed``)."""
+    if not isinstance(data, dict) or not isinstance(data.get("output"), list):
+        raise StreamError("the reply has no output")
+    if data.get("status") == "failed":
+        error = data.get("error") or {}
+        raise StreamError(f"the response failed: {error.get('message') or 'no reason given'}")
+    parts: list[str] = []
+    calls: list[ToolCall] = []
+    refusal = None
+    for item in data["output"]:
+        if not isinstance(item, dict):
+            continue
+        if item.get("type") == "message":
+            for content in item.get("content") or ():
+                if content.get("type") == "output_text":
+                    parts.append(_text(content.get("text")))
+                elif content.get("type") == "refusal":
+                    refusal = _text(content.get("refusal"))
+        elif item.get("type") == "function_call":
+            calls.append(
+                ToolCall(
+                    str(item.get("call_id") or item.get("id") or f"call_{len(calls)}"),
+                    _text(item.get("name")),
+                    _text(item.get("arguments")),
+                )
+            )
+    finish = "tool_calls" if calls else (data.get("status") or "completed")
+    return Completion("".join(parts), calls, _usage(data.get("usage")), finish, refusal)
+
+
+class Accumulator:
+    """Reads streamed events; the reply is the ``response.completed`` event's response."""
+
+    def __init__(self) -> None:
+        self.completed: Any = None
+
+    def feed(self, event: Any) -> str:
+        if not isinstance(event, dict):
+            return ""
+        kind = event.get("type")
+        if kind == "response.output_text.delta":
+            return _text(event.get("delta"))
+        if kind in ("response.completed", "response.incomplete"):
+            self.completed = event.get("response")
+        elif kind in ("response.failed", "error"):
+            error = event.get("error") or (event.get("response") or {}).get("error") or {}
+            raise StreamError(f"the response failed: {error.get('message') or 'no reason given'}")
+        return ""
+
+    def result(self) -> Completion:
+        if self.completed is None:
+            raise StreamError("the stream ended before the response was complete")
+        return parse(self.completed)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _usage(raw: Any) -> Usage | None:
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return Usage(int(raw.get("input_tokens") or 0), int(raw.get("output_tokens") or 0))
+    except (TypeError, ValueError):
+        return None

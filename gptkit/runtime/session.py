@@ -1,0 +1,359 @@
+"""A conversation with an assistant: ``gptkit.load(path).session()``.
+
+A turn is the user's message, then model calls and tool rounds until the model answers or
+``limits.max_tool_rounds`` is reached, then the answer. The turn is kept only when it completes:
+a failure anywhere (the API, a cut stream, the round limit, an answer that does not fit
+``output.schema``) leaves the conversation exactly as it was before the turn.
+
+::
+
+    session = gptkit.load("assistant.yaml").session(variables={"home_city": "Porto"})
+    print(session.send("Plan a weekend in Lisbon"))
+    for event in session.stream("And what should I pack?"):
+        ...
+
+``asend`` / ``astream`` are the async twins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gptkit.errors import GptkitError, UsageError
+from gptkit.providers.base import Request
+from gptkit.runtime.events import Answer, Event, TextDelta, ToolFinished, ToolStarted
+from gptkit.runtime.messages import Message, Usage
+
+if TYPE_CHECKING:
+    from gptkit.config.models import Assistant
+    from gptkit.providers.client import Provider
+    from gptkit.runtime.dispatch import Confirm
+    from gptkit.tools.base import Tool
+
+
+class TurnError(GptkitError):
+    """A turn could not finish: the tool-round limit, or an answer that does not fit the schema."""
+
+
+class Session:
+    """One conversation with one assistant; see the module docstring."""
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        *,
+        variables: Mapping[str, Any] | None = None,
+        user: str = "local",
+        session_id: str | None = None,
+        model: str | None = None,
+        base_url: str | None = None,
+        stream: bool = True,
+        confirm: Confirm | None = None,
+        record: str | Path | None = None,
+        replay: str | Path | None = None,
+        environ: Mapping[str, str] | None = None,
+        root: str | Path | None = None,
+        source: str | Path | None = None,
+    ) -> None:
+        from gptkit.prompts.variables import resolve_variables
+
+        if assistant.model is None:
+            raise UsageError(f"assistant '{assistant.name}' has no model settings")
+        self.assistant = assistant
+        self.source = Path(source) if source else assistant.source_path
+        self.folder = self.source.parent if self.source else Path.cwd()
+        self.root = Path(root) if root else (assistant.project_root or self.folder)
+        self.variables = resolve_variables(assistant.variables, dict(variables or {}))
+        self.user = user
+        self.id = session_id
+        self.model = model or assistant.model.name
+        self.base_url = base_url
+        self.streaming = stream
+        self.confirm = confirm
+        self.record = Path(record) if record else None
+        self.replay = Path(replay) if replay else None
+        self.environ = environ
+        self.history: list[Message] = []
+        self.usage = Usage()
+        self.cost_usd: float | None = 0.0
+        self._provider: Provider | None = None
+        self._tools: dict[str, Tool] | None = None
+        self._template: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- what is sent -------------------------------------------------------------------------
+
+    @property
+    def tools(self) -> dict[str, Tool]:
+        """The assistant's tools by name (their modules are imported on first use)."""
+        if self._tools is None:
+            from gptkit.tools.registry import build_tools
+
+            self._tools = {t.name: t for t in build_tools(self.assistant, self.root)}
+        return self._tools
+
+    @property
+    def provider(self) -> Provider:
+        """The model API client (nothing connects until the first call)."""
+        if self._provider is None:
+            self._provider = _make_provider(self)
+        return self._provider
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in output, errors or files."""
+        found = set(self.assistant.secret_values)
+        key = self.provider.endpoint.api_key
+        if key:
+            found.add(key)
+        return tuple(found)
+
+    def system_prompt(self) -> str:
+        """The rendered instructions, as the next turn would send them."""
+        from gptkit.prompts.render import Context, Template
+
+        if self._template is None:
+            self._template = Template.for_assistant(self.assistant, self.folder)
+        specs = [t.spec for t in self.tools.values()]
+        context = Context(
+            self.assistant,
+            self.variables,
+            tools=[(s.name, s.description) for s in specs],
+            user=self.user,
+        )
+        return self._template.render(context.as_dict())
+
+    def request(self, messages: list[Message], system: str | None = None) -> Request:
+        """The provider request for ``messages`` (the same one ``run`` sends)."""
+        config = self.assistant
+        output = config.output if config.output.format == "json" else None
+        return Request(
+            settings=config.model,  # type: ignore[arg-type]
+            model=self.model,
+            system=self.system_prompt() if system is None else system,
+            messages=messages,
+            tools=[t.spec for t in self.tools.values()],
+            output=output,
+            stream=self.streaming,
+        )
+
+    def request_body(self, message: str | None = None) -> dict[str, Any]:
+        """The exact JSON body the next model call would send (no API call)."""
+        messages = list(self.history)
+        if message is not None:
+            messages.append(Message("user", message))
+        return self.provider.body(self.request(messages))
+
+    # -- turns --------------------------------------------------------------------------------
+
+    async def asend(self, text: str, on_event: Callable[[Event], None] | None = None) -> Answer:
+        """One turn; ``on_event`` sees text deltas and tool activity as they happen."""
+        return await self._turn(text, on_event or (lambda event: None))
+
+    async def astream(self, text: str) -> AsyncIterator[Event]:
+        """One turn as events: text deltas, tool calls and results, then the Answer."""
+        queue: asyncio.Queue[Event | BaseException] = asyncio.Queue()
+
+        async def run() -> None:
+            try:
+                await queue.put(await self._turn(text, queue.put_nowait))
+            except BaseException as exc:  # handed to the consumer, raised there
+                await queue.put(exc)
+
+        task = asyncio.ensure_future(run())
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if isinstance(item, Answer):
+                    return
+        finally:
+            if not task.done():
+                task.cancel()
+
+    def send(self, text: str, on_event: Callable[[Event], None] | None = None) -> Answer:
+        """The blocking twin of :meth:`asend`."""
+        return self._run(self.asend(text, on_event))
+
+    def stream(self, text: str) -> Iterator[Event]:
+        """The blocking twin of :meth:`astream`."""
+        events = self.astream(text)
+        try:
+            while True:
+                try:
+                    yield self._run(events.__anext__())
+                except StopAsyncIteration:
+                    return
+        finally:
+            self._run(events.aclose())
+
+    def save_recording(self) -> None:
+        """Write the cassette of ``record=`` (after a successful turn; a failed run writes none)."""
+        recorder = getattr(self, "_recorder", None)
+        if recorder is not None and self.record is not None:
+            recorder.save(
+                self.record,
+                assistant=self.assistant.name,
+                api=self.provider.api,
+                base_url=self.provider.endpoint.base_url,
+            )
+
+    def close(self) -> None:
+        """Close the API client and the session's event loop."""
+        if self._provider is not None:
+            self._run(self._provider.aclose())
+            self._provider = None
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+
+    async def aclose(self) -> None:
+        """Close the API client."""
+        if self._provider is not None:
+            await self._provider.aclose()
+            self._provider = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, awaitable: Any) -> Any:
+        # One loop for the session's life, so the HTTP connection pool is reused across turns.
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(awaitable)
+
+    async def _turn(self, text: str, emit: Callable[[Event], Any]) -> Answer:
+        from gptkit.runtime.dispatch import Limits, dispatch
+        from gptkit.tools.base import ToolContext
+
+        config = self.assistant
+        limits = config.limits
+        if len(text) > limits.max_input_chars:
+            raise UsageError(
+                f"the message has {len(text):,} characters; this assistant takes at most "
+                f"{limits.max_input_chars:,} (limits.max_input_chars)"
+            )
+        provider, tools = self.provider, self.tools
+        system = self.system_prompt()
+        turn: list[Message] = [Message("user", text)]
+        finished: list[ToolFinished] = []
+        usage: Usage | None = None
+        context = ToolContext(config.name, self.user, self.id)
+        tool_limits = Limits(limits.tool_timeout_s, limits.max_tool_output_chars)
+
+        def on_text(delta: str) -> None:
+            emit(TextDelta(delta))
+
+        for round_number in range(limits.max_tool_rounds + 1):
+            completion = await provider.complete(
+                self.request(self.history + turn, system), on_text
+            )
+            if completion.usage is not None:
+                usage = completion.usage if usage is None else usage + completion.usage
+            if not completion.tool_calls:
+                turn.append(Message("assistant", completion.text, usage=completion.usage))
+                break
+            if round_number == limits.max_tool_rounds:
+                raise TurnError(
+                    f"the model asked for tools {round_number + 1} rounds in a row, over "
+                    f"limits.max_tool_rounds ({limits.max_tool_rounds}); the turn was stopped and "
+                    "not kept. Raise the limit in the assistant file if the task needs more rounds."
+                )
+            calls = tuple(completion.tool_calls)
+            turn.append(Message("assistant", completion.text, calls, usage=completion.usage))
+            for call in calls:
+                emit(ToolStarted(call))
+            results = await dispatch(
+                calls, tools, context, tool_limits, self.confirm, self.secrets
+            )
+            for result in results:
+                emit(result)
+                finished.append(result)
+                turn.append(
+                    Message("tool", result.result, tool_call_id=result.call.id, name=result.call.name)
+                )
+        answer_text = turn[-1].content
+        output = _parse_output(config, answer_text) if config.output.format == "json" else None
+        from gptkit.providers.prices import cost
+
+        turn_cost = cost(self.model, usage)
+        self.history.extend(turn)  # only now: a failed turn leaves nothing behind
+        if usage is not None:
+            self.usage = self.usage + usage
+        self.cost_usd = (
+            None if turn_cost is None or self.cost_usd is None else self.cost_usd + turn_cost
+        )
+        return Answer(answer_text, output, finished, usage, turn_cost, turn)
+
+
+def _parse_output(config: Assistant, text: str) -> Any:
+    """The JSON answer, checked against ``output.schema``."""
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise TurnError(
+            f"the model's answer is not JSON (output.format: json): {exc}; the turn was not kept"
+        ) from None
+    from jsonschema import Draft202012Validator
+
+    errors = sorted(
+        Draft202012Validator(config.output.schema_ or {}).iter_errors(value),
+        key=lambda e: list(e.absolute_path),
+    )
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "the answer"
+        raise TurnError(
+            f"the model's JSON answer does not match output.schema at {where}: "
+            f"{errors[0].message}; the turn was not kept"
+        )
+    return value
+
+
+def _make_provider(session: Session) -> Provider:
+    from gptkit.providers.client import Endpoint, OpenAITransport, Provider
+
+    settings = session.assistant.model
+    environ = dict(session.environ) if session.environ is not None else None
+    endpoint = Endpoint.from_settings(settings, environ, session.base_url)
+    secrets = set(session.assistant.secret_values)
+    if endpoint.api_key:
+        secrets.add(endpoint.api_key)
+
+    class _Lazy:
+        """Creates the real transport on first send, so render never needs a key."""
+
+        def __init__(self) -> None:
+            self.inner: Any = None
+
+        async def send(self, path: str, body: dict[str, Any], stream: bool) -> Any:
+            if self.inner is None:
+                self.inner = _transport(session, endpoint, secrets)
+            return await self.inner.send(path, body, stream)
+
+        async def aclose(self) -> None:
+            if self.inner is not None:
+                await self.inner.aclose()
+
+    return Provider(endpoint, settings.api, _Lazy(), tuple(secrets))  # type: ignore[union-attr]
+
+
+def _transport(session: Session, endpoint: Any, secrets: set[str]) -> Any:
+    from gptkit.providers.cassette import Recorder, Replayer
+    from gptkit.providers.client import OpenAITransport
+
+    if session.replay is not None:
+        return Replayer(session.replay)
+    transport: Any = OpenAITransport(endpoint)
+    if session.record is not None:
+        transport = Recorder(transport, secrets)
+        session._recorder = transport  # type: ignore[attr-defined]
+    return transport
