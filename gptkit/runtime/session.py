@@ -148,6 +148,22 @@ class Session:
             messages.append(Message("user", message))
         return self.provider.body(self.request(messages))
 
+    def context_messages(self) -> list[Message]:
+        """The past messages the next request carries, as the memory policy selects them.
+
+        ``none``: nothing (each turn stands alone); ``window``: the last ``max_messages``;
+        ``tokens``: as many recent messages as fit ``max_tokens``. A tool call is never cut
+        from its result.
+        """
+        memory = self.assistant.memory
+        if memory.policy == "none" or not self.history:
+            return []
+        from gptkit.memory import policies
+
+        if memory.policy == "tokens":
+            return policies.fit_tokens(self.history, memory.max_tokens)
+        return policies.window(self.history, memory.max_messages)
+
     # -- turns --------------------------------------------------------------------------------
 
     async def asend(self, text: str, on_event: Callable[[Event], None] | None = None) -> Answer:
@@ -253,10 +269,9 @@ class Session:
         def on_text(delta: str) -> None:
             emit(TextDelta(delta))
 
+        past = self.context_messages()
         for round_number in range(limits.max_tool_rounds + 1):
-            completion = await provider.complete(
-                self.request(self.history + turn, system), on_text
-            )
+            completion = await provider.complete(self.request(past + turn, system), on_text)
             if completion.usage is not None:
                 usage = completion.usage if usage is None else usage + completion.usage
             if not completion.tool_calls:
@@ -286,7 +301,8 @@ class Session:
         from gptkit.providers.prices import cost
 
         turn_cost = cost(self.model, usage)
-        self.history.extend(turn)  # only now: a failed turn leaves nothing behind
+        if config.memory.policy != "none":
+            self.history.extend(turn)  # only now: a failed turn leaves nothing behind
         if usage is not None:
             self.usage = self.usage + usage
         self.cost_usd = (

@@ -1,0 +1,356 @@
+"""Python tools: a function of the project (or of a package offering ``gptkit.tools``), called.
+
+Building one imports the module that :func:`gptkit.tools.resolve.locate` found, and makes sure the
+module imported IS that file: the project folder goes on ``sys.path`` (so tool modules import
+their siblings, as a script's would), and when the module's name is already taken by another file
+(an installed module, or another project's ``tools.py`` in the same process), the file is loaded
+under a private package name instead of using the other one silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import enum
+import hashlib
+import importlib
+import importlib.machinery
+import importlib.util
+import inspect
+import json
+import re
+import sys
+import traceback
+import types
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gptkit.errors import ToolError
+from gptkit.tools.arguments import Arguments, DerivedArguments, SchemaArguments, read_parameters
+from gptkit.tools.base import Tool, ToolContext, ToolSpec
+from gptkit.tools.resolve import Target
+
+_PRIVATE_PREFIX = "_gptkit_project_"
+
+
+class PythonTool(Tool):
+    """A Python function the model can call; sync functions run in a worker thread."""
+
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        arguments: Arguments,
+        *,
+        description: str,
+        strict: bool = True,
+        confirm: bool = False,
+        timeout_s: float | None = None,
+    ) -> None:
+        spec = ToolSpec(arguments.tool, description, arguments.schema, strict)
+        super().__init__(spec=spec, confirm=confirm, timeout_s=timeout_s)
+        self.function = function
+        self.arguments = arguments
+        self.parameters = read_parameters(function, arguments.tool)
+
+    @classmethod
+    def from_function(
+        cls,
+        function: Callable[..., Any],
+        *,
+        name: str,
+        description: str | None = None,
+        parameters: dict[str, Any] | None = None,
+        strict: bool = True,
+        confirm: bool = False,
+        timeout_s: float | None = None,
+    ) -> PythonTool:
+        """Make a tool of ``function``; its schema comes from ``parameters`` or the signature."""
+        doc = inspect.getdoc(function) or ""
+        if parameters is not None:
+            arguments: Arguments = SchemaArguments(parameters, name)
+            _check_schema_fits(function, parameters, name)
+        else:
+            arguments = DerivedArguments(
+                function, name, strict=strict, descriptions=argument_descriptions(doc)
+            )
+        return cls(
+            function,
+            arguments,
+            description=description if description is not None else summary(doc),
+            strict=strict,
+            confirm=confirm,
+            timeout_s=timeout_s,
+        )
+
+    def parse(self, arguments: str) -> dict[str, Any]:
+        """Check the model's raw JSON; see :class:`gptkit.tools.arguments.Arguments`."""
+        return self.arguments.parse(arguments)
+
+    async def run(self, arguments: dict[str, Any], context: ToolContext) -> str:
+        """Call the function (exceptions propagate to the dispatcher) and return its result as text."""
+        args, kwargs = self.parameters.call(arguments, context)
+        if _is_async(self.function):
+            result = await self.function(*args, **kwargs)
+        else:
+            result = await asyncio.to_thread(self.function, *args, **kwargs)
+            if inspect.isawaitable(result):  # a sync wrapper that hands back a coroutine
+                result = await result
+        return to_text(result)
+
+
+def to_text(value: Any) -> str:
+    """A function's result as the model reads it: text as is, None as "", data as JSON."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    from pydantic import BaseModel
+    from pydantic_core import to_jsonable_python
+
+    data_like = (bool, int, float, dict, list, tuple, set, frozenset, enum.Enum, BaseModel)
+    if isinstance(value, data_like) or (
+        dataclasses.is_dataclass(value) and not isinstance(value, type)
+    ):
+        data = to_jsonable_python(value, fallback=str)
+        return json.dumps(data, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def load_function(target: Target, root: Path, tool: str, reference: str) -> Callable[..., Any]:
+    """Import ``target``'s module (checked to be the located file) and return its attribute."""
+    module = import_target(target, root, tool, reference)
+    where = target.file.name if target.file is not None else target.module
+    try:
+        value = getattr(module, target.attribute)
+    except AttributeError:
+        raise ToolError(
+            f"tool '{tool}': after importing {target.module}, it has no attribute "
+            f"'{target.attribute}' ({reference}). Define {target.attribute} at the top level of "
+            f"{where}, or correct the function reference in the assistant file."
+        ) from None
+    if not callable(value):
+        raise ToolError(
+            f"tool '{tool}': {reference} is a value of type {type(value).__name__}, not a "
+            "function. Name a function (def or async def) in the function reference."
+        )
+    return value
+
+
+def import_target(target: Target, root: Path, tool: str, reference: str) -> types.ModuleType:
+    """Import the module of ``target``; a same-named module elsewhere is never used in its place."""
+    if target.file is None:  # offered by an installed package through gptkit.tools
+        return _guarded(
+            lambda: importlib.import_module(target.module), target, root, tool, reference
+        )
+    root = root.resolve()
+    expected = target.file.resolve()
+    if not any(_same_path(entry, root) for entry in sys.path):
+        sys.path.insert(0, str(root))  # where a script's folder goes: siblings import first
+    importlib.invalidate_caches()  # the file may be newer than the import system's listings
+    if _name_leads_to_root(target.module, expected, root):
+        module = _guarded(
+            lambda: importlib.import_module(target.module), target, root, tool, reference
+        )
+        if _file_of(module) == expected:
+            return module
+    module = _guarded(lambda: _import_privately(target.module, root), target, root, tool, reference)
+    if _file_of(module) != expected:
+        raise ToolError(
+            f"tool '{tool}': importing {target.module} ({reference}) loaded "
+            f"{_file_of(module) or 'a module without a file'} instead of {expected}. Rename the "
+            "module so that its name is not taken by another module."
+        )
+    return module
+
+
+def _name_leads_to_root(name: str, expected: Path, root: Path) -> bool:
+    """Whether importing ``name`` the ordinary way finds the project's file (imports nothing)."""
+    existing = sys.modules.get(name)
+    if existing is not None:
+        return _file_of(existing) == expected
+    top = name.partition(".")[0]
+    if top in sys.modules:
+        return _module_in(sys.modules[top], root)
+    try:
+        spec = importlib.util.find_spec(top)  # a top-level name: nothing is imported
+    except (ImportError, ValueError):
+        return False
+    if spec is None:
+        return False
+    if spec.origin and spec.has_location:
+        return _top_level_in(Path(spec.origin).resolve(), top, root)
+    locations = list(spec.submodule_search_locations or [])  # a namespace package
+    return bool(locations) and Path(locations[0]).resolve() == root / top
+
+
+def _module_in(module: types.ModuleType, root: Path) -> bool:
+    """Whether the top-level ``module`` was imported from ``root``."""
+    top = module.__name__
+    file = _file_of(module)
+    if file is not None:
+        return _top_level_in(file, top, root)
+    paths = list(getattr(module, "__path__", []) or [])
+    return bool(paths) and Path(paths[0]).resolve() == root / top
+
+
+def _top_level_in(file: Path, top: str, root: Path) -> bool:
+    """Whether ``file`` is ``root/top.py`` (or another suffix) or ``root/top/__init__.py``."""
+    if file.stem == "__init__":
+        return file.parent == root / top
+    return file.parent == root and file.name.partition(".")[0] == top
+
+
+def _import_privately(name: str, root: Path) -> types.ModuleType:
+    """Import ``name`` from ``root`` under a package name of gptkit's own for that folder."""
+    alias = _PRIVATE_PREFIX + hashlib.sha256(str(root).encode()).hexdigest()[:12]
+    if alias not in sys.modules:
+        package = types.ModuleType(alias, f"gptkit's name for the project at {root}")
+        spec = importlib.machinery.ModuleSpec(alias, None, is_package=True)
+        spec.submodule_search_locations = [str(root)]
+        package.__spec__ = spec
+        package.__path__ = [str(root)]
+        sys.modules[alias] = package
+    return importlib.import_module(f"{alias}.{name}")
+
+
+def _guarded(
+    load: Callable[[], types.ModuleType], target: Target, root: Path, tool: str, reference: str
+) -> types.ModuleType:
+    try:
+        return load()
+    except (Exception, SystemExit) as exc:  # whatever the module does at import time
+        raise ToolError(_import_failure(exc, target, root, tool, reference)) from exc
+
+
+def _import_failure(
+    exc: BaseException, target: Target, root: Path, tool: str, reference: str
+) -> str:
+    where = _where_raised(exc, root)
+    if isinstance(exc, SyntaxError):
+        what = f"a syntax error: {exc.msg}"
+    else:
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    advice = f'Fix the module so that `python -c "import {target.module}"` works in {root}'
+    if (
+        isinstance(exc, ModuleNotFoundError)
+        and exc.name
+        and not exc.name.startswith(_PRIVATE_PREFIX)
+    ):
+        advice = (
+            f"Install '{exc.name.partition('.')[0]}' into the environment gptkit runs in, "
+            f"or add {exc.name.replace('.', '/')}.py to the project"
+        )
+    return (
+        f"tool '{tool}' ({reference}) cannot be prepared: importing {target.module} failed"
+        f"{' at ' + where if where else ''} with {what}. {advice}, or remove the tool."
+    )
+
+
+def _where_raised(exc: BaseException, root: Path) -> str | None:
+    """``pkg/mod.py line 3``: the innermost place inside the project, else the innermost file."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{_shown(Path(exc.filename), root)} line {exc.lineno}"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
+    inside = [f for f in frames if _inside(Path(f.filename), root)]
+    chosen = (inside or frames[-1:] or [None])[-1]
+    if chosen is None or chosen.filename == __file__:
+        return None
+    return f"{_shown(Path(chosen.filename), root)} line {chosen.lineno}"
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def _file_of(module: types.ModuleType) -> Path | None:
+    file = getattr(module, "__file__", None)
+    return Path(file).resolve() if isinstance(file, str) else None
+
+
+def _same_path(entry: str, root: Path) -> bool:
+    try:
+        return Path(entry or ".").resolve() == root
+    except (OSError, RuntimeError):
+        return False
+
+
+def _is_async(function: Callable[..., Any]) -> bool:
+    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
+        getattr(function, "__call__", None)  # noqa: B004 - an object with an async __call__
+    )
+
+
+def _check_schema_fits(function: Callable[..., Any], schema: dict[str, Any], tool: str) -> None:
+    """A ``parameters`` schema must name only parameters the function takes, and all it needs."""
+    parameters = read_parameters(function, tool)
+    signature = parameters.signature
+    assert signature is not None
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    unknown = [n for n in properties if n not in parameters.names]
+    if unknown and not parameters.var_keyword:
+        raise ToolError(
+            f"tool '{tool}': its parameters schema has {', '.join(map(repr, unknown))}, which the "
+            "function does not take. Rename the parameter, or add it to the function."
+        )
+    required = set(schema.get("required", ()))
+    needed = [
+        n
+        for n in parameters.names
+        if signature.parameters[n].default is inspect.Parameter.empty and n not in required
+    ]
+    if needed:
+        raise ToolError(
+            f"tool '{tool}': the function needs {', '.join(map(repr, needed))}, which its "
+            "parameters schema does not list in required. Add them to properties and required, "
+            "or give them defaults in the function."
+        )
+
+
+def summary(doc: str) -> str:
+    """The first paragraph of a docstring, on one line."""
+    paragraph = re.split(r"\n\s*\n", doc.strip(), maxsplit=1)[0]
+    return " ".join(paragraph.split())
+
+
+_SECTION = re.compile(r"^(Args|Arguments|Parameters|Params):\s*$")
+_ARGUMENT = re.compile(r"^(\**\w+)\s*(\([^)]*\))?\s*:\s*(.*)$")
+
+
+def argument_descriptions(doc: str) -> dict[str, str]:
+    """Per-parameter descriptions from a Google-style ``Args:`` section of a docstring."""
+    found: dict[str, str] = {}
+    lines = doc.splitlines()
+    starts = [i for i, line in enumerate(lines) if _SECTION.match(line) and line[:1].strip()]
+    if not starts:
+        return found
+    start = starts[0]
+    indent: int | None = None
+    current: str | None = None
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            continue
+        depth = len(line) - len(line.lstrip())
+        if depth == 0:
+            break  # the next section (Returns:, Raises:...)
+        indent = depth if indent is None else indent
+        match = _ARGUMENT.match(line.strip())
+        if depth == indent and match:
+            current = match.group(1).lstrip("*")
+            found[current] = match.group(3).strip()
+        elif depth > indent and current is not None:
+            found[current] = f"{found[current]} {line.strip()}".strip()
+    return {name: text for name, text in found.items() if text}
