@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from gptkit.errors import GptkitError, UsageError
 from gptkit.providers.base import Request
 from gptkit.runtime.events import Answer, Event, TextDelta, ToolFinished, ToolStarted
+from gptkit.runtime.memory import ConversationMemory
 from gptkit.runtime.messages import Message, Usage
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ class Session:
         environ: Mapping[str, str] | None = None,
         root: str | Path | None = None,
         source: str | Path | None = None,
+        store: Any = None,
     ) -> None:
         from gptkit.prompts.variables import resolve_variables
 
@@ -77,7 +79,8 @@ class Session:
         self.record = Path(record) if record else None
         self.replay = Path(replay) if replay else None
         self.environ = environ
-        self.history: list[Message] = []
+        self._given_store = store
+        self._memory: ConversationMemory | None = None
         self.usage = Usage()
         self.cost_usd: float | None = 0.0
         self._provider: Provider | None = None
@@ -112,6 +115,25 @@ class Session:
             found.add(key)
         return tuple(found)
 
+    @property
+    def memory(self) -> ConversationMemory:
+        """The conversation's memory: policy, store, facts and summary."""
+        if self._memory is None:
+            if self.id is not None:
+                from gptkit.memory.ids import check_session_id
+
+                self.id = check_session_id(self.id)
+            self._memory = ConversationMemory(
+                self.assistant, session_id=self.id, user=self.user, root=self.root,
+                secrets=self.secrets, store=self._given_store,
+            )
+        return self._memory
+
+    @property
+    def history(self) -> list[Message]:
+        """Every message of the conversation so far (from the store when it is stored)."""
+        return self.memory.history()
+
     def system_prompt(self) -> str:
         """The rendered instructions, as the next turn would send them."""
         from gptkit.prompts.render import Context, Template
@@ -123,6 +145,7 @@ class Session:
             self.assistant,
             self.variables,
             tools=[(s.name, s.description) for s in specs],
+            memory=self.memory.view(),
             user=self.user,
         )
         return self._template.render(context.as_dict())
@@ -143,26 +166,14 @@ class Session:
 
     def request_body(self, message: str | None = None) -> dict[str, Any]:
         """The exact JSON body the next model call would send (no API call)."""
-        messages = list(self.history)
+        messages = self.context_messages()
         if message is not None:
             messages.append(Message("user", message))
         return self.provider.body(self.request(messages))
 
     def context_messages(self) -> list[Message]:
-        """The past messages the next request carries, as the memory policy selects them.
-
-        ``none``: nothing (each turn stands alone); ``window``: the last ``max_messages``;
-        ``tokens``: as many recent messages as fit ``max_tokens``. A tool call is never cut
-        from its result.
-        """
-        memory = self.assistant.memory
-        if memory.policy == "none" or not self.history:
-            return []
-        from gptkit.memory import policies
-
-        if memory.policy == "tokens":
-            return policies.fit_tokens(self.history, memory.max_tokens)
-        return policies.window(self.history, memory.max_messages)
+        """The past messages the next request carries, as the memory policy selects them."""
+        return self.memory.context()
 
     # -- turns --------------------------------------------------------------------------------
 
@@ -220,8 +231,24 @@ class Session:
                 base_url=self.provider.endpoint.base_url,
             )
 
+    async def _summarize(self, previous: str, messages: list[Message]) -> str:
+        """Fold ``messages`` into the running summary with one model call."""
+        from gptkit.runtime.memory import SUMMARY_PROMPT, summary_messages
+
+        request = Request(
+            settings=self.assistant.model,  # type: ignore[arg-type]
+            model=self.assistant.memory.summary_model or self.model,
+            system=SUMMARY_PROMPT,
+            messages=summary_messages(previous, messages),
+            stream=False,
+        )
+        completion = await self.provider.complete(request)
+        return completion.text.strip() or previous
+
     def close(self) -> None:
-        """Close the API client and the session's event loop."""
+        """Close the API client, the store and the session's event loop."""
+        if self._memory is not None:
+            self._memory.close()
         if self._provider is not None:
             self._run(self._provider.aclose())
             self._provider = None
@@ -263,7 +290,10 @@ class Session:
         turn: list[Message] = [Message("user", text)]
         finished: list[ToolFinished] = []
         usage: Usage | None = None
-        context = ToolContext(config.name, self.user, self.id)
+        memory = self.memory
+        context = ToolContext(
+            config.name, self.user, self.id, memory.store if config.memory.long_term else None
+        )
         tool_limits = Limits(limits.tool_timeout_s, limits.max_tool_output_chars)
 
         def on_text(delta: str) -> None:
@@ -301,8 +331,8 @@ class Session:
         from gptkit.providers.prices import cost
 
         turn_cost = cost(self.model, usage)
-        if config.memory.policy != "none":
-            self.history.extend(turn)  # only now: a failed turn leaves nothing behind
+        memory.commit(turn)  # only now, in one transaction: a failed turn leaves nothing
+        await memory.fold(self._summarize)
         if usage is not None:
             self.usage = self.usage + usage
         self.cost_usd = (

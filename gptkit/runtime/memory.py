@@ -1,0 +1,178 @@
+"""The memory policy of one conversation, over the store or, when nothing is stored, in process.
+
+- ``none``: every turn starts empty; nothing is stored.
+- ``window`` / ``tokens``: the last ``max_messages`` messages / as many as fit ``max_tokens``.
+- ``summary``: the messages a running summary does not cover yet; when they grow over
+  ``max_messages``, the older ones are folded into the summary by the model (``summary_model``,
+  else the assistant's model), incrementally, and templates see it as ``memory.summary``.
+
+A conversation is stored when it has a session id (``--session``, and every ``chat``); long-term
+facts (``memory.long_term``) are stored per assistant and user whenever they are on. A turn is
+written in one transaction after it completes, so a failed or cancelled turn leaves nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gptkit.prompts.render import MemoryView
+from gptkit.runtime.messages import Message
+
+if TYPE_CHECKING:
+    from gptkit.config.models import Assistant
+    from gptkit.memory.store import Store
+
+Summarize = Callable[[str, list[Message]], Awaitable[str]]
+
+
+class ConversationMemory:
+    """What a session remembers and where; see the module docstring."""
+
+    def __init__(
+        self,
+        config: Assistant,
+        *,
+        session_id: str | None,
+        user: str,
+        root: Path,
+        secrets: tuple[str, ...] = (),
+        store: Store | None = None,
+    ) -> None:
+        self.config = config
+        self.policy = config.memory.policy
+        self.session_id = session_id
+        self.user = user
+        self.root = root
+        self.secrets = secrets
+        self._store = store
+        self._opened = False
+        self.local: list[Message] = []  # the conversation when it is not stored
+
+    @property
+    def stored(self) -> bool:
+        """Whether turns go to the store (a session id, and a policy that keeps anything)."""
+        return self.session_id is not None and self.policy != "none"
+
+    @property
+    def uses_store(self) -> bool:
+        return self.stored or self.config.memory.long_term
+
+    @property
+    def store(self) -> Store:
+        """The store, opened (and old sessions purged) on first use."""
+        if self._store is None:
+            from gptkit.memory.redact import Redactor
+            from gptkit.memory.store import open_store
+
+            memory = self.config.memory
+            redactor = Redactor(memory.redact, literals=self.secrets)
+            self._store = open_store(memory.store, project_root=self.root, redactor=redactor)
+        if not self._opened:
+            self._opened = True
+            memory = self.config.memory
+            if memory.retention_days is not None:
+                self._store.purge(self.config.name, memory.retention_days)
+            if self.stored:
+                self._store.ensure_session(self.config.name, self.session_id, self.user)  # type: ignore[arg-type]
+        return self._store
+
+    def view(self) -> MemoryView:
+        """What templates see as ``memory``: the user's facts and the session's summary."""
+        facts: tuple[str, ...] = ()
+        summary = ""
+        if self.config.memory.long_term:
+            facts = tuple(f.text for f in self.store.facts(self.config.name, self.user))
+        if self.stored and self.policy == "summary":
+            found = self.store.summary(self.session_id)  # type: ignore[arg-type]
+            summary = found.text if found else ""
+        return MemoryView(facts, summary)
+
+    def context(self) -> list[Message]:
+        """The past messages the next request carries."""
+        memory = self.config.memory
+        if self.policy == "none":
+            return []
+        if self.stored:
+            store, sid = self.store, self.session_id
+            if self.policy == "tokens":
+                return store.recent(sid, max_tokens=memory.max_tokens)  # type: ignore[arg-type]
+            if self.policy == "summary":
+                found = store.summary(sid)  # type: ignore[arg-type]
+                return store.messages_after(sid, found.through_seq if found else 0)  # type: ignore[arg-type]
+            return store.recent(sid, max_messages=memory.max_messages)  # type: ignore[arg-type]
+        if not self.local:
+            return []
+        from gptkit.memory import policies
+
+        if self.policy == "tokens":
+            return policies.fit_tokens(self.local, memory.max_tokens)
+        return policies.window(self.local, memory.max_messages)
+
+    def commit(self, turn: list[Message]) -> None:
+        """Keep a completed turn (one transaction when stored)."""
+        if self.policy == "none":
+            return
+        if self.stored:
+            self.store.append_turn(self.session_id, turn)  # type: ignore[arg-type]
+        else:
+            self.local.extend(turn)
+            if self.policy == "summary" and len(self.local) > 4 * self.config.memory.max_messages:
+                from gptkit.memory import policies  # unstored: keep the process bounded
+
+                self.local = policies.window(self.local, self.config.memory.max_messages)
+
+    async def fold(self, summarize: Summarize) -> None:
+        """Under ``summary``, fold the messages over ``max_messages`` into the summary."""
+        if self.policy != "summary" or not self.stored:
+            return
+        from gptkit.memory import policies
+
+        store, sid = self.store, self.session_id
+        found = store.summary(sid)  # type: ignore[arg-type]
+        through = found.through_seq if found else 0
+        pending = store.messages_after(sid, through)  # type: ignore[arg-type]
+        if len(pending) <= self.config.memory.max_messages:
+            return
+        folded, _ = policies.split_for_summary(pending, keep_messages=self.config.memory.max_messages)
+        if not folded:
+            return
+        text = await summarize(found.text if found else "", folded)
+        store.set_summary(sid, text, through + len(folded))  # type: ignore[arg-type]
+
+    def history(self) -> list[Message]:
+        """Every message of the conversation so far."""
+        if self.stored:
+            return self.store.messages(self.session_id)  # type: ignore[arg-type]
+        return list(self.local)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+            self._opened = False
+
+
+SUMMARY_PROMPT = """You keep the running summary of a conversation between a user and an assistant.
+Merge the earlier summary and the new messages into one concise summary (at most 200 words) that
+keeps what matters for continuing the conversation: the user's goals, decisions, facts given,
+open questions. Write only the summary."""
+
+
+def summary_request_text(previous: str, messages: list[Message]) -> str:
+    """The user message of a summary call: the earlier summary and the messages to fold."""
+    lines = [f"Earlier summary:\n{previous or '(none)'}", "", "New messages:"]
+    for message in messages:
+        if message.role == "tool":
+            lines.append(f"[tool {message.name} result] {message.content[:500]}")
+        elif message.tool_calls:
+            calls = ", ".join(f"{c.name}({c.arguments[:200]})" for c in message.tool_calls)
+            lines.append(f"assistant (calls {calls}) {message.content}".rstrip())
+        else:
+            lines.append(f"{message.role}: {message.content}")
+    return "\n".join(lines)
+
+
+def summary_messages(previous: str, messages: list[Message]) -> Any:
+    return [Message("user", summary_request_text(previous, messages))]
