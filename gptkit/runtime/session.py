@@ -231,6 +231,13 @@ class Session:
                 base_url=self.provider.endpoint.base_url,
             )
 
+    def reset(self, session_id: str | None = None) -> None:
+        """Start a new conversation (under ``session_id`` when it is stored)."""
+        if self._memory is not None:
+            self._memory.close()
+        self._memory = None
+        self.id = session_id
+
     async def _summarize(self, previous: str, messages: list[Message]) -> str:
         """Fold ``messages`` into the running summary with one model call."""
         from gptkit.runtime.memory import SUMMARY_PROMPT, summary_messages

@@ -1,0 +1,78 @@
+"""``gptkit sessions list|show ID|delete ID``: the stored conversations."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from gptkit.cli.common import call_text, shorten
+
+
+def register(commands: Any) -> None:
+    """Add the ``sessions`` subcommand."""
+    parser = commands.add_parser(
+        "sessions",
+        help="list, show or delete stored conversations",
+        description="The stored conversations, for a person to inspect and remove. "
+        "Reads the default store ($GPTKIT_HOME/gptkit.db) unless --store or --file names another.",
+    )
+    parser.add_argument("action", choices=("list", "show", "delete"))
+    parser.add_argument("id", nargs="?", metavar="ID", help="the session (show, delete)")
+    parser.add_argument("--assistant", metavar="NAME", help="only this assistant's sessions")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--store", metavar="URL", help="sqlite:///path.db or postgresql://...")
+    where.add_argument("--file", metavar="FILE", help="use the store of this assistant file")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Do the action."""
+    from gptkit.memory.store import open_store
+
+    if args.action != "list" and not args.id:
+        print(f"gptkit sessions {args.action}: give the session ID")
+        return 2
+    url, root = args.store, Path.cwd()
+    if args.file:
+        import gptkit
+
+        config = gptkit.load(args.file)
+        url, root = config.memory.store, config.project_root
+    with open_store(url, project_root=root) as store:
+        if args.action == "list":
+            return _list(store, args.assistant)
+        info = store.get_session(args.id)
+        if info is None or (args.assistant and info.assistant != args.assistant):
+            print(f"gptkit sessions: no session {args.id!r} in {store.description}")
+            return 1
+        if args.action == "delete":
+            store.delete_session(args.id)
+            print(f"deleted session {args.id} ({info.message_count} messages)")
+            return 0
+        print(f"session {info.id} · assistant {info.assistant} · user {info.user or '-'}")
+        print(f"started {info.created_at:%Y-%m-%d %H:%M} UTC · last {info.updated_at:%Y-%m-%d %H:%M} UTC")
+        summary = store.summary(args.id)
+        if summary is not None:
+            print(f"summary (through message {summary.through_seq}): {summary.text}")
+        for message in store.messages(args.id):
+            if message.role == "tool":
+                print(f"  [tool {message.name}] {shorten(message.content, 100)}")
+            elif message.tool_calls:
+                calls = ", ".join(call_text(c.name, c.arguments, 60) for c in message.tool_calls)
+                print(f"  assistant → {calls}")
+            else:
+                print(f"  {message.role}: {message.content}")
+    return 0
+
+
+def _list(store: Any, assistant: str | None) -> int:
+    sessions = store.list_sessions(assistant)
+    if not sessions:
+        print(f"no stored sessions in {store.description}")
+        return 0
+    print(f"{'SESSION':28} {'ASSISTANT':20} {'USER':12} {'MESSAGES':>8}  LAST")
+    for info in sessions:
+        print(f"{info.id:28} {info.assistant:20} {(info.user or '-'):12} "
+              f"{info.message_count:>8}  {info.updated_at:%Y-%m-%d %H:%M}")
+    return 0
