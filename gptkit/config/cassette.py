@@ -27,6 +27,8 @@ class CassetteRequest(_Model):
 class CassetteResponse(_Model):
     """The reply as it was received: a JSON body, or the events of a stream."""
 
+    model_config = {"json_schema_extra": {"oneOf": [{"required": ["body"]}, {"required": ["stream"]}]}}
+
     body: dict[str, Any] | None = None
     """The JSON body of a reply that was not streamed."""
     stream: list[dict[str, Any]] | None = None

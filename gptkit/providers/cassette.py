@@ -194,7 +194,7 @@ def _write_yaml(path: Path, document: dict[str, Any], note: str) -> None:
 
     yaml = YAML(typ="rt")
     yaml.default_flow_style = False
-    yaml.width = 100
+    yaml.width = 1 << 30  # no folding: ruamel can fold a double-quoted line inside an escape
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as handle:

@@ -1,0 +1,557 @@
+"""A fake OpenAI-compatible HTTP server on 127.0.0.1, for tests and benchmarks without a network.
+
+``FakeOpenAI`` serves the Chat Completions API (``POST /v1/chat/completions``), the Responses API
+(``POST /v1/responses``) and ``GET /v1/models``, streamed (SSE) and not, in the wire formats the
+official ``openai`` package parses. What it answers comes from a :class:`ScriptedModel`
+(see :mod:`gptkit.testing.script`); every request is recorded in ``server.requests``.
+
+It is a standard-library ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive and
+``TCP_NODELAY``; each answer is rendered once and written in one ``send``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Iterable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from gptkit.testing.script import (
+    MODES,
+    Answer,
+    Cut,
+    Delay,
+    RecordedRequest,
+    Reply,
+    ReplyFunction,
+    ScriptedModel,
+    Status,
+    as_reply,
+    status,
+)
+
+__all__ = ["FakeOpenAI"]
+
+DEFAULT_MODEL = "fake-model"
+FINGERPRINT = "fp_gptkit.testing"
+"""Every answer body (and every streamed chunk or ``response`` object) carries this as
+``system_fingerprint``, so a recording can tell it came from the fake server."""
+_ids = itertools.count(1)
+_dumps = json.dumps
+
+
+def _split(value: str, pieces: int) -> list[str]:
+    """``value`` in up to ``pieces`` consecutive parts (none for an empty string)."""
+    if not value:
+        return []
+    size = -(-len(value) // pieces)
+    return [value[i:i + size] for i in range(0, len(value), size)]
+
+
+def _usage(answer: Answer, raw_body: bytes) -> tuple[int, int]:
+    if answer.usage is not None:
+        return answer.usage
+    out = len(answer.text or "") + sum(len(c.name) + len(c.arguments) for c in answer.calls)
+    return max(1, len(raw_body) // 4), max(1, out // 4)
+
+
+# --------------------------------------------------------------------------------------------
+# Chat Completions wire format
+# --------------------------------------------------------------------------------------------
+
+def _chat_usage(usage: tuple[int, int]) -> dict[str, Any]:
+    return {
+        "prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage),
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                                      "accepted_prediction_tokens": 0,
+                                      "rejected_prediction_tokens": 0},
+    }
+
+
+def chat_completion(answer: Answer, model: str, usage: tuple[int, int]) -> bytes:
+    """The non-streamed ``chat.completion`` body for ``answer``."""
+    message: dict[str, Any] = {"role": "assistant", "content": answer.text, "refusal": None,
+                               "annotations": []}
+    if answer.calls:
+        message["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in answer.calls]
+    return _dumps({
+        "id": f"chatcmpl-fake{next(_ids)}", "object": "chat.completion",
+        "created": int(time.time()), "model": model,
+        "choices": [{"index": 0, "message": message, "logprobs": None,
+                     "finish_reason": "tool_calls" if answer.calls else "stop"}],
+        "usage": _chat_usage(usage), "service_tier": "default", "system_fingerprint": FINGERPRINT,
+    }).encode()
+
+
+def chat_chunks(answer: Answer, model: str, usage: tuple[int, int] | None) -> list[bytes]:
+    """The SSE events (``data: ...``) of a streamed ``chat.completion.chunk`` answer.
+
+    A role delta, the text in a few deltas, each tool call as a first delta with id and name and
+    then its arguments in several deltas, a finish chunk, a usage chunk (``choices: []``) when
+    ``usage`` is given, and ``data: [DONE]``.
+    """
+    head = (f'data: {{"id":"chatcmpl-fake{next(_ids)}","object":"chat.completion.chunk",'
+            f'"created":{int(time.time())},"model":{_dumps(model)},"service_tier":"default",'
+            f'"system_fingerprint":"{FINGERPRINT}","choices":[')
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        return (f'{head}{{"index":0,"delta":{_dumps(delta)},"logprobs":null,'
+                f'"finish_reason":{_dumps(finish)}}}]}}\n\n').encode()
+
+    content = "" if answer.text is not None or not answer.calls else None
+    events = [chunk({"role": "assistant", "content": content, "refusal": None})]
+    events += [chunk({"content": piece}) for piece in _split(answer.text or "", 4)]
+    for index, c in enumerate(answer.calls):
+        events.append(chunk({"tool_calls": [{"index": index, "id": c.id, "type": "function",
+                                             "function": {"name": c.name, "arguments": ""}}]}))
+        events += [chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+                   for piece in _split(c.arguments, 3)]
+    events.append(chunk({}, "tool_calls" if answer.calls else "stop"))
+    if usage is not None:
+        events.append(f'{head}],"usage":{_dumps(_chat_usage(usage))}}}\n\n'.encode())
+    events.append(b"data: [DONE]\n\n")
+    return events
+
+
+# --------------------------------------------------------------------------------------------
+# Responses API wire format
+# --------------------------------------------------------------------------------------------
+
+def _responses_usage(usage: tuple[int, int]) -> dict[str, Any]:
+    return {"input_tokens": usage[0],
+            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+            "output_tokens": usage[1], "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": sum(usage)}
+
+
+def _output_items(answer: Answer) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    if answer.text is not None or not answer.calls:
+        items.append({"id": f"msg_fake{next(_ids)}", "type": "message", "status": "completed",
+                      "role": "assistant",
+                      "content": [{"type": "output_text", "text": answer.text or "",
+                                   "annotations": [], "logprobs": []}]})
+    for c in answer.calls:
+        items.append({"id": f"fc_fake{next(_ids)}", "type": "function_call", "status": "completed",
+                      "arguments": c.arguments, "call_id": c.id, "name": c.name})
+    return items
+
+
+def _response(body: dict[str, Any], model: str, rid: str, created: int, state: str,
+              output: list[dict[str, Any]], usage: tuple[int, int] | None) -> dict[str, Any]:
+    return {
+        "id": rid, "object": "response", "created_at": created, "status": state,
+        "background": False, "error": None, "incomplete_details": None,
+        "instructions": body.get("instructions"), "max_output_tokens": body.get("max_output_tokens"),
+        "model": model, "output": output,
+        "parallel_tool_calls": body.get("parallel_tool_calls", True),
+        "previous_response_id": body.get("previous_response_id"),
+        "reasoning": {"effort": None, "summary": None}, "service_tier": "default",
+        "temperature": body.get("temperature", 1.0),
+        "text": body.get("text") or {"format": {"type": "text"}},
+        "tool_choice": body.get("tool_choice", "auto"), "tools": body.get("tools") or [],
+        "top_p": body.get("top_p", 1.0), "truncation": "disabled",
+        "usage": None if usage is None else _responses_usage(usage),
+        "user": None, "metadata": body.get("metadata") or {},
+        "system_fingerprint": FINGERPRINT,  # not a Responses field; clients keep it as an extra
+        **({"completed_at": created} if state == "completed" else {}),
+    }
+
+
+def response_object(answer: Answer, body: dict[str, Any], model: str,
+                    usage: tuple[int, int]) -> bytes:
+    """The non-streamed ``response`` body for ``answer``."""
+    created = int(time.time())
+    return _dumps(_response(body, model, f"resp_fake{next(_ids)}", created, "completed",
+                            _output_items(answer), usage)).encode()
+
+
+def response_events(answer: Answer, body: dict[str, Any], model: str,
+                    usage: tuple[int, int] | None) -> list[bytes]:
+    """The SSE events (``event:`` and ``data:`` lines) of a streamed Responses API answer."""
+    rid, created = f"resp_fake{next(_ids)}", int(time.time())
+    items = _output_items(answer)
+    events: list[bytes] = []
+
+    def emit(kind: str, **fields: Any) -> None:
+        data = _dumps({"type": kind, "sequence_number": len(events), **fields})
+        events.append(f"event: {kind}\ndata: {data}\n\n".encode())
+
+    started = _response(body, model, rid, created, "in_progress", [], None)
+    emit("response.created", response=started)
+    emit("response.in_progress", response=started)
+    for index, item in enumerate(items):
+        where = {"item_id": item["id"], "output_index": index}
+        if item["type"] == "message":
+            full = item["content"][0]
+            emit("response.output_item.added", output_index=index,
+                 item={**item, "status": "in_progress", "content": []})
+            emit("response.content_part.added", **where, content_index=0,
+                 part={**full, "text": ""})
+            for piece in _split(full["text"], 4):
+                emit("response.output_text.delta", **where, content_index=0, delta=piece,
+                     logprobs=[])
+            emit("response.output_text.done", **where, content_index=0, text=full["text"],
+                 logprobs=[])
+            emit("response.content_part.done", **where, content_index=0, part=full)
+        else:
+            emit("response.output_item.added", output_index=index,
+                 item={**item, "status": "in_progress", "arguments": ""})
+            for piece in _split(item["arguments"], 3):
+                emit("response.function_call_arguments.delta", **where, delta=piece)
+            emit("response.function_call_arguments.done", **where, name=item["name"],
+                 arguments=item["arguments"])
+        emit("response.output_item.done", output_index=index, item=item)
+    emit("response.completed",
+         response=_response(body, model, rid, created, "completed", items, usage))
+    return events
+
+
+def error_body(message: str, error_type: str, code: str | None) -> bytes:
+    """An OpenAI-style error body."""
+    return _dumps({"error": {"message": message, "type": error_type, "param": None,
+                             "code": code}}).encode()
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP
+# --------------------------------------------------------------------------------------------
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.fake._connections.add(self.connection)
+
+    def finish(self) -> None:
+        self.server.fake._connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read requests instead
+        pass
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _dispatch(self) -> None:
+        try:
+            self.server.fake._handle(self)
+        except OSError:  # the client went away (timed out, or a test closed it)
+            self.close_connection = True
+        except Exception as exc:  # a bug here: answer it loudly rather than hang up
+            self.close_connection = True
+            try:
+                self.send(500, error_body(f"fake server: internal error: {type(exc).__name__}: "
+                                          f"{exc}", "server_error", None))
+            except OSError:
+                pass
+
+    def read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+            parts = []
+            while (size := int(self.rfile.readline(65537).split(b";")[0].strip() or b"0", 16)):
+                parts.append(self.rfile.read(size))
+                self.rfile.readline(65537)
+            while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                pass
+            return b"".join(parts)
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def send(self, code: int, body: bytes, *, headers: Iterable[tuple[str, str]] = (),
+             content_type: str = "application/json", partial: bool = False) -> None:
+        """Write a whole answer in one send; ``partial`` writes half the body and drops it."""
+        self.wfile.write(self._head(code, content_type, headers, f"content-length: {len(body)}")
+                         + (body[: len(body) // 2] if partial else body))
+        if partial:
+            self.abort()
+
+    def send_stream(self, events: list[bytes], *, cut_after: int | None = None) -> None:
+        """Write an SSE answer as a chunked body; with ``cut_after``, drop it after N events."""
+        if cut_after is not None:
+            events = events[:cut_after]
+        data = b"".join(b"%x\r\n%s\r\n" % (len(e), e) for e in events)
+        self.wfile.write(self._head(200, "text/event-stream; charset=utf-8", (),
+                                    "transfer-encoding: chunked\r\ncache-control: no-cache")
+                         + data + (b"0\r\n\r\n" if cut_after is None else b""))
+        if cut_after is not None:
+            self.abort()
+
+    def abort(self) -> None:
+        """Close the connection now, whatever the client expects next."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _head(self, code: int, content_type: str, headers: Iterable[tuple[str, str]],
+              framing: str) -> bytes:
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Error"
+        lines = [f"HTTP/1.1 {code} {phrase}", f"content-type: {content_type}", framing,
+                 f"x-request-id: req_fake{next(_ids)}", "server: gptkit.testing"]
+        lines += [f"{name}: {value}" for name, value in headers]
+        if self.close_connection:
+            lines.append("connection: close")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+    fake: FakeOpenAI
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks the host name up (socket.getfqdn), which can stall
+        # for seconds on a machine without DNS; the fake server never needs the name.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
+ModelLike = ScriptedModel | ReplyFunction | Iterable[Reply | str] | Reply | str | None
+
+
+def _as_model(model: ModelLike) -> ScriptedModel:
+    if model is None:
+        return ScriptedModel(MODES["echo"])
+    if isinstance(model, ScriptedModel):
+        return model
+    if isinstance(model, str):
+        if model not in MODES:
+            raise ValueError(f"unknown fake server mode {model!r}; use one of: "
+                             f"{', '.join(sorted(MODES))}, or pass a list of replies")
+        return ScriptedModel(MODES[model])
+    if isinstance(model, Reply):
+        return ScriptedModel([model])
+    return ScriptedModel(model)  # a function or an iterable of replies
+
+
+class FakeOpenAI:
+    """A fake OpenAI-compatible server on ``127.0.0.1`` (a free port), run in a daemon thread.
+
+    ``model`` says what it answers: a :class:`ScriptedModel`, a list of replies (answered in
+    order), a function ``request -> reply``, a mode name (``"echo"``, ``"tool-round"``), or
+    ``None`` for ``echo``. Use it as a context manager::
+
+        with FakeOpenAI([text("Hello!")]) as server:
+            client = OpenAI(base_url=server.url, api_key="test")
+            ...
+            assert server.requests[0].body["model"] == "gpt-4o-mini"
+
+    Options:
+
+    - ``usage_in_stream``: when ``False``, streamed answers carry no usage (no usage chunk even
+      with ``stream_options.include_usage``; ``response.completed`` has ``usage: null``), as
+      some compatible servers do. Non-streamed answers always carry usage.
+    - ``responses_api``: when ``False``, ``POST /v1/responses`` answers 404 like a server that
+      only speaks Chat Completions (Ollama, older vLLM).
+    - ``api_key``: when set, a request whose ``Authorization: Bearer ...`` differs gets 401 with
+      a message that echoes the key it received (as OpenAI does), to test redaction.
+    - ``host`` / ``port``: where to listen (port ``0`` picks a free one).
+
+    Every answer says where it came from: the ``server: gptkit.testing`` header, and
+    ``system_fingerprint: "fp_gptkit.testing"`` in each body, chunk and ``response`` object.
+
+    Attributes: ``url`` (``http://127.0.0.1:PORT/v1``, for ``base_url``), ``port``,
+    ``requests`` (every :class:`RecordedRequest`, in arrival order), ``model`` (the
+    :class:`ScriptedModel`), ``env`` (``OPENAI_BASE_URL`` / ``OPENAI_API_KEY`` for a subprocess).
+    """
+
+    def __init__(self, model: ModelLike = None, *, usage_in_stream: bool = True,
+                 responses_api: bool = True, api_key: str | None = None,
+                 host: str = "127.0.0.1", port: int = 0) -> None:
+        self.model = _as_model(model)
+        self.usage_in_stream = usage_in_stream
+        self.responses_api = responses_api
+        self.api_key = api_key
+        self.requests: list[RecordedRequest] = []
+        self._address = (host, port)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._closing = threading.Event()
+        self._connections: set[socket.socket] = set()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> FakeOpenAI:
+        """Bind and start serving (``with`` does this); returns the server."""
+        if self._server is None:
+            self._closing.clear()
+            self._server = _Server(self._address, _Handler)
+            self._server.fake = self
+            self._thread = threading.Thread(target=self._server.serve_forever,
+                                            kwargs={"poll_interval": 0.05},
+                                            name=f"gptkit-fake-openai:{self.port}", daemon=True)
+            self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop serving, drop open connections and wake any delayed answers."""
+        if self._server is None:
+            return
+        self._closing.set()
+        self._server.shutdown()
+        for connection in list(self._connections):
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._server.server_close()
+        self._server = None
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (what ``python -m gptkit.testing`` does)."""
+        self.start()
+        assert self._thread is not None
+        try:
+            while self._thread.is_alive():
+                self._thread.join(0.5)
+        finally:
+            self.close()
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- what tests read -------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the fake server is not running; use `with FakeOpenAI(...)` "
+                               "or call start() first")
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """The base URL to give a client: ``http://127.0.0.1:PORT/v1``."""
+        return f"http://{self._server.server_address[0] if self._server else '?'}:{self.port}/v1"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment variables that point an openai client (or ``gptkit run``) here."""
+        return {"OPENAI_BASE_URL": self.url, "OPENAI_API_KEY": self.api_key or "test"}
+
+    @property
+    def model_requests(self) -> list[RecordedRequest]:
+        """The requests to the two model endpoints (what the script answered, plus refusals)."""
+        return [r for r in self.requests if r.api is not None]
+
+    def __repr__(self) -> str:
+        where = self.url if self._server else "not running"
+        return f"<FakeOpenAI {where} requests={len(self.requests)} model={self.model!r}>"
+
+    # -- answering -------------------------------------------------------------------------
+
+    def _handle(self, handler: _Handler) -> None:
+        path = handler.path.split("?", 1)[0]
+        raw = handler.read_body()
+        body, bad_json = None, False
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                bad_json = True
+        headers: dict[str, str] = {}
+        for name, value in handler.headers.items():
+            name = name.lower()
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        request = RecordedRequest(handler.command, path, headers, body)
+        self.requests.append(request)
+        self._answer(handler, request, raw, self._route(request, bad_json))
+
+    def _route(self, request: RecordedRequest, bad_json: bool) -> Reply | bytes:
+        """The reply for ``request``, or the bytes of a JSON answer for the non-model endpoints."""
+        if self.api_key is not None:
+            given = request.headers.get("authorization", "")
+            if given != f"Bearer {self.api_key}":
+                if not given:
+                    return status(401, "You didn't provide an API key. You need to provide your "
+                                       "API key in an Authorization header using Bearer auth.",
+                                  error_code=None)
+                key = given.removeprefix("Bearer ").strip()
+                return status(401, f"Incorrect API key provided: {key}. You can find your API "
+                                   f"key at https://platform.openai.com/account/api-keys.")
+        method, path = request.method, request.path.rstrip("/")
+        if method == "GET" and path == "/v1/models":
+            return _dumps({"object": "list", "data": [_model_card(DEFAULT_MODEL)]}).encode()
+        if method == "GET" and path.startswith("/v1/models/"):
+            return _dumps(_model_card(path[len("/v1/models/"):])).encode()
+        api = request.api if method == "POST" else None
+        if api is None or (api == "responses" and not self.responses_api):
+            return status(404, f"Invalid URL ({method} {request.path})", error_code=None)
+        if bad_json or not isinstance(request.body, dict):
+            return status(400, "We could not parse the JSON body of your request. The body "
+                               "must be a JSON object (fake server).", error_code=None)
+        return self.model.reply(request)
+
+    def _answer(self, handler: _Handler, request: RecordedRequest, raw: bytes,
+                reply: Reply | bytes) -> None:
+        if isinstance(reply, bytes):
+            handler.send(200, reply)
+            return
+        while isinstance(reply, Delay):
+            if self._closing.wait(reply.seconds):
+                handler.abort()
+                return
+            reply = reply.then
+        if isinstance(reply, Status):
+            message = reply.message
+            if reply.echo_auth:
+                message += f" (received Authorization: {request.headers.get('authorization', '')})"
+            handler.send(reply.code, error_body(message, reply.error_type, reply.error_code),
+                         headers=reply.headers)
+            return
+        cut_after = None
+        if isinstance(reply, Cut):
+            cut_after, reply = reply.after, reply.then
+        if not isinstance(reply, Answer):  # a custom Reply subclass the server cannot render
+            reply = as_reply(f"fake server: cannot render {reply!r}")
+        body = request.body
+        model = body.get("model") or DEFAULT_MODEL
+        usage = _usage(reply, raw)
+        if request.stream:
+            if request.api == "chat":
+                wanted = (body.get("stream_options") or {}).get("include_usage") is True
+                events = chat_chunks(reply, model, usage if wanted and self.usage_in_stream
+                                     else None)
+            else:
+                events = response_events(reply, body, model,
+                                         usage if self.usage_in_stream else None)
+            handler.send_stream(events, cut_after=cut_after)
+        else:
+            payload = (chat_completion(reply, model, usage) if request.api == "chat"
+                       else response_object(reply, body, model, usage))
+            handler.send(200, payload, partial=cut_after is not None)
+
+
+def _model_card(name: str) -> dict[str, Any]:
+    return {"id": name, "object": "model", "created": 0, "owned_by": "gptkit.testing"}
