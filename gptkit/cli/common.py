@@ -34,6 +34,12 @@ def open_session(args: argparse.Namespace, *, stream: bool = True, confirm: Any 
 
     variables = parse_assignments(args.var)
     config = gptkit.load(args.file, root=args.root)
+    if config.memory.policy == "tokens":
+        from gptkit.memory import tokens
+
+        notice = tokens.take_notice()
+        if notice:
+            err(f"gptkit: note: {notice}")
     return config.session(
         variables=variables,
         user=args.user,
