@@ -47,3 +47,23 @@ def json_schema_name(schema: dict[str, Any]) -> str:
     title = str(schema.get("title") or "answer")
     name = "".join(c if c.isalnum() or c in "_-" else "_" for c in title)[:64]
     return name or "answer"
+
+
+class WireCache:
+    """The wire form of each message, built once: a long conversation is not converted again
+    on every request (the dicts are shared between requests and must not be changed)."""
+
+    def __init__(self, convert: Any, limit: int = 8192) -> None:
+        self.convert, self.limit = convert, limit
+        self.items: dict[Any, Any] = {}
+
+    def __call__(self, message: Any) -> Any:
+        # Keyed by identity (hashing a message would read all of it); the entry keeps the
+        # message alive, so its id cannot be reused while it is cached.
+        found = self.items.get(id(message))
+        if found is None or found[0] is not message:
+            found = (message, self.convert(message))
+            if len(self.items) >= self.limit:
+                self.items.clear()  # simple and rare: a new conversation, or a very long one
+            self.items[id(message)] = found
+        return found[1]

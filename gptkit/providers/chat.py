@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gptkit.providers.base import Completion, Request, StreamError, json_schema_name
+from gptkit.providers.base import Completion, Request, StreamError, WireCache, json_schema_name
 from gptkit.runtime.messages import Message, ToolCall, Usage
 
 PATH = "/chat/completions"
@@ -14,7 +14,7 @@ def build_body(request: Request) -> dict[str, Any]:
     """The JSON body of a ``POST /chat/completions`` for ``request``."""
     settings = request.settings
     messages: list[dict[str, Any]] = [{"role": "system", "content": request.system}]
-    messages.extend(_wire(m) for m in request.messages)
+    messages.extend(map(_cached, request.messages))
     body: dict[str, Any] = {"model": request.model, "messages": messages}
     if request.tools:
         body["tools"] = [
@@ -76,6 +76,9 @@ def _wire(message: Message) -> dict[str, Any]:
             ],
         }
     return {"role": message.role, "content": message.content}
+
+
+_cached = WireCache(_wire)
 
 
 def parse(data: Any) -> Completion:

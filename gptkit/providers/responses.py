@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gptkit.providers.base import Completion, Request, StreamError, json_schema_name
+from gptkit.providers.base import Completion, Request, StreamError, WireCache, json_schema_name
 from gptkit.runtime.messages import Message, ToolCall, Usage
 
 PATH = "/responses"
@@ -19,7 +19,7 @@ def build_body(request: Request) -> dict[str, Any]:
     settings = request.settings
     items: list[dict[str, Any]] = []
     for message in request.messages:
-        items.extend(_wire(message))
+        items.extend(_cached(message))
     body: dict[str, Any] = {
         "model": request.model,
         "instructions": request.system,
@@ -83,6 +83,9 @@ def _wire(message: Message) -> list[dict[str, Any]]:
             }
         )
     return items
+
+
+_cached = WireCache(_wire)
 
 
 def parse(data: Any) -> Completion:

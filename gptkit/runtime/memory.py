@@ -49,6 +49,11 @@ class ConversationMemory:
         self._store = store
         self._opened = False
         self.local: list[Message] = []  # the conversation when it is not stored
+        # window policy, stored: the last max_messages messages, through seq _tail_last. Each
+        # turn then reads only what is new (its own last turn, or another process's), not the
+        # whole window again: the cost of a turn does not grow with the conversation.
+        self._tail: list[Message] = []
+        self._tail_last = 0
 
     @property
     def stored(self) -> bool:
@@ -101,7 +106,7 @@ class ConversationMemory:
             if self.policy == "summary":
                 found = store.summary(sid)  # type: ignore[arg-type]
                 return store.messages_after(sid, found.through_seq if found else 0)  # type: ignore[arg-type]
-            return store.recent(sid, max_messages=memory.max_messages)  # type: ignore[arg-type]
+            return self._window(memory.max_messages)
         if not self.local:
             return []
         from gptkit.memory import policies
@@ -109,6 +114,20 @@ class ConversationMemory:
         if self.policy == "tokens":
             return policies.fit_tokens(self.local, memory.max_tokens)
         return policies.window(self.local, memory.max_messages)
+
+    def _window(self, size: int) -> list[Message]:
+        from gptkit.memory import policies
+
+        store, sid = self.store, self.session_id
+        last = store.count(sid)  # type: ignore[arg-type]
+        if last < self._tail_last:  # the session was deleted or rewritten meanwhile
+            self._tail, self._tail_last = [], 0
+        if last > self._tail_last:
+            start = max(self._tail_last, last - size)
+            new = store.messages_between(sid, start, last)  # type: ignore[arg-type]
+            self._tail = (self._tail + new if start == self._tail_last else new)[-size:]
+            self._tail_last = last
+        return policies.window(self._tail, size)
 
     def commit(self, turn: list[Message]) -> None:
         """Keep a completed turn (one transaction when stored)."""
@@ -148,6 +167,7 @@ class ConversationMemory:
         return list(self.local)
 
     def close(self) -> None:
+        self._tail, self._tail_last = [], 0
         if self._store is not None:
             self._store.close()
             self._store = None
