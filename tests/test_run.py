@@ -261,3 +261,21 @@ def test_render_shows_the_prompt_and_json_is_the_request_body() -> None:
     assert document["model"] == "gpt-4o-mini" and document["stream"] is True
     assert document["instructions"].startswith("You help Ana")
     assert [t["name"] for t in document["tools"]] == ["add", "slow_echo", "book", "calculator"]
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_an_unknown_model_is_explained(api: str) -> None:
+    script = [status(404, "The model `gpt-9` does not exist or you do not have access to it.")]
+    with FakeOpenAI(script) as server:
+        result = gptkit(server, "run", ASSISTANT, "hi", "--model", "gpt-9", api=api)
+    assert result.returncode == 3
+    assert "does not know model 'gpt-9' (404" in result.stderr and "model.name" in result.stderr
+
+
+def test_rate_limits_that_outlast_the_retries_exit_3() -> None:
+    script = [status(429, headers={"retry-after": "0"}), status(429, headers={"retry-after": "0"})]
+    with FakeOpenAI(script) as server:
+        result = gptkit(server, "run", ASSISTANT, "hi")  # max_retries: 1
+    assert result.returncode == 3
+    assert "is rate limiting this key (429 after 1 retry" in result.stderr
+    assert len(server.requests) == 2  # the openai package's retries, no second loop on top

@@ -28,6 +28,7 @@ Replies (build them with these functions; any of them takes ``usage=(input, outp
   with an OpenAI-style body.
 - ``delay(seconds, then=reply)``: answer late (client timeouts).
 - ``cut(then=reply, after=N)``: drop the connection after N SSE events (or half the body).
+- ``stall(then=reply, after=N, seconds=S)``: stream N events, pause S seconds, then the rest.
 
 ``FakeOpenAI(model)`` takes a list of replies, a :class:`ScriptedModel`, a function
 ``request -> reply``, or a mode: ``"echo"`` (the default; answers ``echo: <last user text>``) or
@@ -57,6 +58,7 @@ from gptkit.testing.script import (
     RecordedRequest,
     Reply,
     ScriptedModel,
+    Stall,
     Status,
     ToolResult,
     call,
@@ -64,6 +66,7 @@ from gptkit.testing.script import (
     delay,
     echo,
     json_answer,
+    stall,
     status,
     text,
     tool_calls,
@@ -81,6 +84,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "ScriptedModel",
+    "Stall",
     "Status",
     "ToolResult",
     "call",
@@ -88,6 +92,7 @@ __all__ = [
     "delay",
     "echo",
     "json_answer",
+    "stall",
     "status",
     "text",
     "tool_calls",

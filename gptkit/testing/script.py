@@ -236,6 +236,15 @@ class Cut(Reply):
     after: int
 
 
+@dataclass(frozen=True)
+class Stall(Reply):
+    """Stream the start of ``then``, pause, then the rest (see :func:`stall`)."""
+
+    then: Reply
+    after: int
+    seconds: float
+
+
 def call(name: str, arguments: dict[str, Any] | str | None = None, *, id: str | None = None) -> Call:
     """A function call to put in :func:`tool_calls`.
 
@@ -335,6 +344,19 @@ def cut(then: Reply | str = "this answer is cut short", after: int = 2) -> Cut:
     if not isinstance(then, Answer):
         raise TypeError("cut(then=...) needs text(...), json_answer(...) or tool_calls(...)")
     return Cut(then, max(0, int(after)))
+
+
+def stall(then: Reply | str = "this answer takes a while", *, after: int = 3,
+          seconds: float = 30) -> Stall:
+    """Stream the first ``after`` SSE events of ``then``, wait ``seconds``, then the rest.
+
+    For testing what happens mid-answer (a person pressing Ctrl-C while text streams). The wait
+    ends early when the server closes. Non-streamed requests get ``then`` after the wait.
+    """
+    then = as_reply(then)
+    if not isinstance(then, Answer):
+        raise TypeError("stall(then=...) needs text(...), json_answer(...) or tool_calls(...)")
+    return Stall(then, max(0, int(after)), float(seconds))
 
 
 def as_reply(value: Reply | str) -> Reply:

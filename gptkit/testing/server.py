@@ -26,6 +26,7 @@ from gptkit.testing.script import (
     MODES,
     Answer,
     Cut,
+    Stall,
     Delay,
     RecordedRequest,
     Reply,
@@ -283,8 +284,26 @@ class _Handler(BaseHTTPRequestHandler):
         if partial:
             self.abort()
 
-    def send_stream(self, events: list[bytes], *, cut_after: int | None = None) -> None:
-        """Write an SSE answer as a chunked body; with ``cut_after``, drop it after N events."""
+    def send_stream(self, events: list[bytes], *, cut_after: int | None = None,
+                    pause: tuple[int, float, Any] | None = None) -> None:
+        """Write an SSE answer as a chunked body; with ``cut_after``, drop it after N events;
+        with ``pause`` (after, seconds, closing event), stop after N events for a while."""
+        if pause is not None:
+            after, seconds, closing = pause
+            first = b"".join(b"%x\r\n%s\r\n" % (len(e), e) for e in events[:after])
+            rest = b"".join(b"%x\r\n%s\r\n" % (len(e), e) for e in events[after:])
+            try:
+                self.wfile.write(self._head(200, "text/event-stream; charset=utf-8", (),
+                                            "transfer-encoding: chunked\r\ncache-control: no-cache")
+                                 + first)
+                self.wfile.flush()
+                if closing.wait(seconds):
+                    self.abort()
+                    return
+                self.wfile.write(rest + b"0\r\n\r\n")
+            except OSError:  # the client went away during the pause (cancelled)
+                self.abort()
+            return
         if cut_after is not None:
             events = events[:cut_after]
         data = b"".join(b"%x\r\n%s\r\n" % (len(e), e) for e in events)
@@ -531,8 +550,14 @@ class FakeOpenAI:
                          headers=reply.headers)
             return
         cut_after = None
+        pause: tuple[int, float] | None = None
         if isinstance(reply, Cut):
             cut_after, reply = reply.after, reply.then
+        elif isinstance(reply, Stall):
+            pause, reply = (reply.after, reply.seconds), reply.then
+            if not request.stream and self._closing.wait(pause[1]):
+                handler.abort()
+                return
         if not isinstance(reply, Answer):  # a custom Reply subclass the server cannot render
             reply = as_reply(f"fake server: cannot render {reply!r}")
         body = request.body
@@ -546,7 +571,10 @@ class FakeOpenAI:
             else:
                 events = response_events(reply, body, model,
                                          usage if self.usage_in_stream else None)
-            handler.send_stream(events, cut_after=cut_after)
+            if pause is not None:
+                handler.send_stream(events, pause=(pause[0], pause[1], self._closing))
+            else:
+                handler.send_stream(events, cut_after=cut_after)
         else:
             payload = (chat_completion(reply, model, usage) if request.api == "chat"
                        else response_object(reply, body, model, usage))
