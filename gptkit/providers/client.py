@@ -9,6 +9,7 @@ stay the openai package's, while the per-request cost stays that of serialising 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
@@ -55,6 +56,45 @@ class Endpoint:
                    org, settings.timeout_s, settings.max_retries)
 
 
+class BodyEncoder:
+    """Request bodies as JSON bytes, each conversation item encoded once.
+
+    The items of ``messages`` / ``input`` come from the wire caches and keep their identity
+    from one request to the next, so a long conversation costs joining its cached pieces, not
+    encoding all of it again on every call.
+    """
+
+    LIMIT = 16384
+
+    def __init__(self) -> None:
+        self.pieces: dict[int, tuple[Any, bytes]] = {}
+
+    def __call__(self, body: dict[str, Any]) -> bytes:
+        key = "messages" if "messages" in body else "input" if "input" in body else None
+        items = body.get(key) if key else None
+        if not isinstance(items, list) or not items:
+            return _dumps(body)
+        head = _dumps({**body, key: []})
+        # The first '"KEY":[]' is the list's own: any earlier one would be inside a string,
+        # where JSON escapes the quotes.
+        marker = b'"' + key.encode() + b'":[]'  # type: ignore[union-attr]
+        cut = head.index(marker) + len(marker) - 1
+        return head[:cut] + b",".join(map(self._piece, items)) + head[cut:]
+
+    def _piece(self, item: Any) -> bytes:
+        found = self.pieces.get(id(item))
+        if found is None or found[0] is not item:
+            if len(self.pieces) >= self.LIMIT:
+                self.pieces.clear()
+            found = (item, _dumps(item))
+            self.pieces[id(item)] = found
+        return found[1]
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 class OpenAITransport:
     """The real thing: ``AsyncOpenAI.post`` with the file's timeout and retries."""
 
@@ -78,10 +118,13 @@ class OpenAITransport:
             max_retries=endpoint.max_retries,
         )
         self._stream_cls = AsyncStream[object]
+        self._encode = BodyEncoder()
 
     async def send(self, path: str, body: dict[str, Any], stream: bool) -> Any:
+        # bytes go out as they are (the client sets Content-Type: application/json)
         return await self.client.post(
-            path, body=body, cast_to=object, stream=stream, stream_cls=self._stream_cls
+            path, content=self._encode(body), cast_to=object, stream=stream,
+            stream_cls=self._stream_cls,
         )
 
     async def aclose(self) -> None:
