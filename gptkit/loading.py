@@ -126,7 +126,8 @@ def load(
     if any(p.severity == "error" for p in problems):
         raise ConfigError(problems)
     try:
-        return Assistant.model_validate(composed.data)
+        config = Assistant.model_validate(composed.data)
+        return config.located(file.resolve(), composed.root.resolve(), frozenset(composed.secrets))
     except ValidationError as exc:  # the schema and the models agree; this is a safety net
         for error in exc.errors():
             where = tuple(error["loc"])

@@ -105,13 +105,14 @@ def test_bad_flag_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert caught.value.code == 2
 
 
-def test_schema_command_prints_the_committed_file(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "schema")
+@pytest.mark.parametrize("kind", ["assistant", "cassette"])
+def test_schema_command_prints_the_committed_file(kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema", kind)
     assert code == 0
-    committed = (REPO / "schemas" / "assistant.schema.json").read_text(encoding="utf-8")
-    assert out == committed == render(), (
-        "schemas/assistant.schema.json drifted from the models: "
-        "run `gptkit schema > schemas/assistant.schema.json`")
+    committed = (REPO / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8")
+    assert out == committed == render(kind), (
+        f"schemas/{kind}.schema.json drifted from the models: "
+        f"run `gptkit schema {kind} > schemas/{kind}.schema.json`")
 
 
 def test_every_property_is_described() -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
+import gc
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +65,8 @@ def handle(args: argparse.Namespace) -> int:
     if root is not None and not root.is_dir():
         print(f"gptkit validate: --root {args.root} is not a folder", file=sys.stderr)
         return 2
-    reports: list[Report] = []
-    for file in discover(paths, args.exclude):
-        if file_kind(file) in ("test", "cassette"):
-            continue  # their schemas arrive with `gptkit test` and cassettes
-        reports.append(check_file(file, root))
+    with _fewer_collections():
+        reports = _check_all(discover(paths, args.exclude), root)
     if args.format == "json":
         out = render_json(reports, strict=args.strict)
     elif args.format == "github":
@@ -79,6 +79,33 @@ def handle(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     failed = any(p.severity == "error" or args.strict for r in reports for p in r.problems)
     return 1 if failed else 0
+
+
+def _check_all(files: list[Path], root: Path | None) -> list[Report]:
+    """The report of every file that ``validate`` checks."""
+    reports: list[Report] = []
+    for file in files:
+        if file_kind(file) in ("test", "cassette"):
+            continue  # their schemas arrive with `gptkit test` and cassettes
+        reports.append(check_file(file, root))
+    return reports
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while checking files.
+
+    Parsing YAML and templates makes many containers; reference counting frees nearly all of
+    them, and what stays (reports, parsed tool modules) is not garbage. At the default threshold
+    (700) the collector still runs hundreds of times over 1000 files, re-scanning what stays
+    each time: about a tenth of the run, for almost nothing found.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], 200_000), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def discover(paths: list[str], exclude: list[str]) -> list[Path]:

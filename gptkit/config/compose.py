@@ -77,8 +77,18 @@ def compose(
     result.data, result.nodes = data, nodes
     if isinstance(data, dict):
         data.pop("extends", None)
-        _substitute(result, os.environ if environ is None else environ, mode)
+        if _may_refer(result.documents):
+            _substitute(result, os.environ if environ is None else environ, mode)
     return result
+
+
+def _may_refer(documents: list[Document]) -> bool:
+    """Whether a value of these files may hold a ``$`` (a reference, or ``$$``) to substitute.
+
+    A value's characters are the file's, except those an escape (a backslash) makes: without
+    either character in any file, substitution would change nothing, so it is skipped.
+    """
+    return any("$" in doc.text or "\\" in doc.text for doc in documents)
 
 
 def _load_merged(

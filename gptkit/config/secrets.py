@@ -16,9 +16,15 @@ PATTERNS = (
 )
 
 
+# All the shapes in one regex: it matches exactly when one of them does, so one search rules
+# out the common case (no secret) instead of one search per shape.
+_ANY = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in PATTERNS))
+_STARTS = ("sk-", "gh", "AKIA", "xox", "AIza")  # the literal start of each shape, in order
+
+
 def find_secret(text: str) -> str | None:
     """Return what kind of secret ``text`` holds, or None."""
-    if len(text) < 16:
+    if len(text) < 16 or _ANY.search(text) is None:
         return None
     for label, pattern in PATTERNS:
         if pattern.search(text):
@@ -30,26 +36,35 @@ def scan(
     data: Any, path: tuple[str | int, ...] = ()
 ) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Yield ``(path, kind)`` for every string (keys too) in ``data`` that holds a secret."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    _collect(data, path, found)
+    return iter(found)
+
+
+def _collect(data: Any, path: tuple[str | int, ...], found: list[Any]) -> None:
+    """``scan``'s walk, appending to one list (nested generators cost more than the search)."""
     if isinstance(data, dict):
         for key, value in data.items():
-            found = find_secret(str(key))
-            if found:
-                yield (*path, key), found
-            yield from scan(value, (*path, key))
+            kind = find_secret(str(key))
+            if kind:
+                found.append(((*path, key), kind))
+            _collect(value, (*path, key), found)
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            yield from scan(value, (*path, index))
+            _collect(value, (*path, index), found)
     elif isinstance(data, str):
-        found = find_secret(data)
-        if found:
-            yield path, found
+        kind = find_secret(data)
+        if kind:
+            found.append((path, kind))
 
 
 def secret_problems(doc: Any) -> list[Any]:
     """Problems for every literal secret in a loaded document, at its line."""
     from gptkit.config.problems import Problem, format_location
 
-    problems = []
+    problems: list[Any] = []
+    if _clean_text(getattr(doc, "text", None)):
+        return problems
     for path, kind in scan(doc.data):
         node = doc.nodes.get(path)
         problems.append(
@@ -65,3 +80,19 @@ def secret_problems(doc: Any) -> list[Any]:
             )
         )
     return problems
+
+
+def _clean_text(text: Any) -> bool:
+    """Whether no value of a YAML text can hold a secret, judged on the text as a whole.
+
+    Every key and value is a piece of the text: YAML only drops indentation and quotes and
+    folds line breaks into a space or a newline, all of which separate rather than join the
+    characters a secret is made of; only escapes (a backslash) can make characters that are not
+    in the text. So without a backslash, a text that holds no secret has no value that does,
+    and walking the values to search each one is skipped.
+    """
+    if not isinstance(text, str) or "\\" in text:
+        return False
+    # Each shape starts with one of these; most texts hold none, and finding text is faster
+    # than matching a pattern at every position.
+    return not any(start in text for start in _STARTS) or _ANY.search(text) is None

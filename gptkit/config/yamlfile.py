@@ -12,13 +12,14 @@ and report every such problem at its line instead of stopping at the first:
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gptkit.config.problems import Problem, format_location
 
@@ -32,11 +33,17 @@ YPath = tuple[str | int, ...]
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 _TIMESTAMP = _STD + "timestamp"
+_MERGE = _STD + "merge"
+_STR, _NULL_TAG, _BOOL_TAG = _STD + "str", _STD + "null", _STD + "bool"
+_INT_TAG, _FLOAT_TAG = _STD + "int", _STD + "float"
+_BUILT_TAGS = _ALLOWED_TAGS | {_TIMESTAMP, _MERGE}  # the tags a value may carry
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
-    """Where one value stands in its file (1-based line and column), and how it was written."""
+class Node(NamedTuple):
+    """Where one value stands in its file (1-based line and column), and how it was written.
+
+    A named tuple: one is made for every value of every file, and tuples are made fastest.
+    """
 
     path: Path
     line: int
@@ -60,6 +67,9 @@ class Document:
     def ok(self) -> bool:
         """Whether the file was read without errors."""
         return not any(p.severity == "error" for p in self.problems)
+
+
+_new_node = tuple.__new__  # makes a Node without the Python-level __new__ of named tuples
 
 
 class _Abort(Exception):
@@ -124,16 +134,12 @@ def load_document(path: Path) -> Document:
 
 def parse_document(doc: Document) -> Document:
     """Compose ``doc.text`` with ruamel.yaml and construct ``doc.data`` and ``doc.nodes``."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    # The C parser (ruamel.yaml.clib) composes about six times faster than the pure one and keeps
-    # the same marks and YAML 1.2 resolution; ruamel falls back to pure Python without it.
-    yaml = YAML(typ="safe", pure=False)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            root = yaml.compose(doc.text)
+            root = _compose(doc.text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
@@ -169,6 +175,58 @@ def parse_document(doc: Document) -> Document:
     return doc
 
 
+def _compose(text: str) -> Any:
+    """The node graph of ``text`` (None when it holds no document), as ``YAML.compose`` does."""
+    loader_class = _loader_class()
+    if loader_class is None or loader_class.yaml_path_resolvers:
+        # No C extension, or resolvers by path were added (answers then depend on the place).
+        from ruamel.yaml import YAML
+
+        return YAML(typ="safe", pure=False).compose(text)
+    loader = loader_class(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+        loader.__dict__.clear()  # it refers to itself: let it go now, not at the next collection
+
+
+@functools.cache
+def _loader_class() -> Any:
+    """The loader ``YAML(typ="safe", pure=False)`` builds for every call, built once.
+
+    The C parser (ruamel.yaml.clib) composes about six times faster than the pure one and keeps
+    the same marks. It asks the resolver for the tag of every node; ruamel's resolver looks up
+    the YAML version on each call, so answers are remembered, in C (``lru_cache``): they depend
+    only on the question, as this loader always resolves as YAML 1.2 (like ruamel's own C
+    loader) and without path resolvers (``_compose`` checks).
+    """
+    from ruamel.yaml.constructor import SafeConstructor
+    from ruamel.yaml.main import CParser
+    from ruamel.yaml.resolver import VersionedResolver
+
+    if CParser is None:
+        return None
+    resolver = VersionedResolver()  # answers as every loader's own resolver would
+    resolve = functools.lru_cache(maxsize=_ANSWERS)(
+        functools.partial(VersionedResolver.resolve, resolver)
+    )
+
+    class _Loader(CParser, SafeConstructor, VersionedResolver):  # type: ignore[misc,valid-type]
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            self._parser = self._composer = self
+            SafeConstructor.__init__(self, loader=self)
+            self.allow_duplicate_keys = False
+            VersionedResolver.__init__(self, version=None, loadumper=self)
+
+    _Loader.resolve = staticmethod(resolve)  # type: ignore[assignment]
+    return _Loader
+
+
+_ANSWERS = 1024  # tags remembered: the common keys and values of assistant files stay in
+
+
 def _syntax_message(exc: Any) -> str:
     problem = (exc.problem or "").strip()
     context = (exc.context or "").strip()
@@ -184,11 +242,16 @@ class _Builder:
     """Turns composed nodes into plain data, enforcing the caps and recording positions."""
 
     def __init__(self, doc: Document) -> None:
+        from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
         self.doc = doc
+        self.file, self.nodes = doc.path, doc.nodes
         self.count = 0
         self.aliases = 0
-        self.seen: set[int] = set()
-        self.active: set[int] = set()
+        self.seen: set[int] = set()  # collections built so far (a second visit is an alias)
+        self.active: set[int] = set()  # collections being built (a visit is a loop)
+        self.tag_texts: dict[int, str] = {}
+        self.scalar, self.sequence, self.mapping = ScalarNode, SequenceNode, MappingNode
 
     def problem(
         self, node: Any, path: YPath, code: str, message: str, hint: str | None = None
@@ -207,10 +270,53 @@ class _Builder:
         )
 
     def build(self, node: Any, path: YPath, depth: int, key_mark: tuple[int, int] = (0, 0)) -> Any:
-        from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
         self.count += 1
-        if id(node) in self.active:
+        is_scalar = isinstance(node, self.scalar)
+        if not is_scalar:
+            self._check_alias(node, path)
+        if self.count > MAX_NODES or depth > MAX_DEPTH:
+            self._refuse_size(node, path, depth)
+        tag = self.tag_texts.get(id(node.ctag)) or self._tag(node)
+        mark = node.start_mark
+        style = (node.style or None) if is_scalar else None
+        self.nodes[path] = _new_node(
+            Node, (self.file, mark.line + 1, mark.column + 1, key_mark[0], key_mark[1], style)
+        )
+        if tag not in _BUILT_TAGS:
+            self._bad_tag(node, path, tag)
+            return None
+        if is_scalar:
+            return node.value if tag == _STR else _scalar(tag, node.value)
+        ident = id(node)
+        self.active.add(ident)
+        try:
+            if isinstance(node, self.sequence):
+                return [
+                    self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)
+                ]
+            if isinstance(node, self.mapping):
+                return self._mapping(node, path, depth)
+        finally:
+            self.active.discard(ident)
+        return None  # pragma: no cover - ruamel composes only these three kinds
+
+    def _tag(self, node: Any) -> str:
+        """The resolved tag of ``node`` as text ("" when it has none).
+
+        ``node.tag`` builds the text anew on every read; most nodes share a handful of tag
+        objects (the resolver's answers), so the text is looked up by the object instead.
+        While the document is being built every node is alive, so an id stays one object's.
+        """
+        tag = node.ctag
+        text = self.tag_texts.get(id(tag))
+        if text is None:
+            text = self.tag_texts[id(tag)] = "" if tag is None else str(tag)
+        return text
+
+    def _check_alias(self, node: Any, path: YPath) -> None:
+        """Refuse a collection that contains itself, or one alias use too many."""
+        ident = id(node)
+        if ident in self.active:
             self.problem(
                 node,
                 path,
@@ -219,7 +325,7 @@ class _Builder:
                 "recursive structures cannot be configuration",
             )
             raise _Abort
-        if id(node) in self.seen and not isinstance(node, ScalarNode):
+        if ident in self.seen:
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
                 self.problem(
@@ -230,6 +336,10 @@ class _Builder:
                     "aliases that expand into huge documents are refused",
                 )
                 raise _Abort
+        self.seen.add(ident)
+
+    def _refuse_size(self, node: Any, path: YPath, depth: int) -> None:
+        """Stop at the first value past the node or depth cap."""
         if self.count > MAX_NODES:
             self.problem(
                 node,
@@ -239,38 +349,10 @@ class _Builder:
                 "aliases that expand into huge documents are refused",
             )
             raise _Abort
-        if depth > MAX_DEPTH:
-            self.problem(
-                node, path, "yaml-too-deep", f"values are nested more than {MAX_DEPTH} levels deep"
-            )
-            raise _Abort
-        self.seen.add(id(node))
-        tag = str(getattr(node.tag, "value", node.tag) or "")
-        mark = node.start_mark
-        self.doc.nodes[path] = Node(
-            self.doc.path,
-            mark.line + 1,
-            mark.column + 1,
-            key_mark[0],
-            key_mark[1],
-            (getattr(node, "style", None) or None) if isinstance(node, ScalarNode) else None,
+        self.problem(
+            node, path, "yaml-too-deep", f"values are nested more than {MAX_DEPTH} levels deep"
         )
-        if tag not in _ALLOWED_TAGS and tag != _TIMESTAMP and not (tag == _STD + "merge"):
-            self._bad_tag(node, path, tag)
-            return None
-        if isinstance(node, ScalarNode):
-            return _scalar(tag, node.value)
-        self.active.add(id(node))
-        try:
-            if isinstance(node, SequenceNode):
-                return [
-                    self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)
-                ]
-            if isinstance(node, MappingNode):
-                return self._mapping(node, path, depth)
-        finally:
-            self.active.discard(id(node))
-        return None  # pragma: no cover - ruamel composes only these three kinds
+        raise _Abort
 
     def _bad_tag(self, node: Any, path: YPath, tag: str) -> None:
         shown = tag.replace(_STD, "!!")
@@ -283,29 +365,14 @@ class _Builder:
         self.problem(node, path, "yaml-tag", f"the tag '{shown}' is not allowed", hint)
 
     def _mapping(self, node: Any, path: YPath, depth: int) -> dict[str, Any]:
-        from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         merged: list[dict[str, Any]] = []
         for key_node, value_node in node.value:
-            key_tag = str(getattr(key_node.tag, "value", key_node.tag) or "")
-            if key_tag == _STD + "merge":
-                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-                if not all(isinstance(source, MappingNode) for source in sources):
-                    self.problem(
-                        value_node,
-                        path,
-                        "yaml-merge",
-                        "'<<' must merge a mapping (an alias such as *defaults)",
-                    )
-                    continue
-                for source in sources:
-                    value = self.build(source, path, depth + 1)
-                    if isinstance(value, dict):
-                        merged.append(value)
+            if self._tag(key_node) == _MERGE:
+                self._merge(value_node, path, depth, merged)
                 continue
-            if not isinstance(key_node, ScalarNode):
+            if not isinstance(key_node, self.scalar):
                 self.problem(
                     key_node,
                     path,
@@ -331,6 +398,22 @@ class _Builder:
                 result.setdefault(key, value)
         return result
 
+    def _merge(self, value_node: Any, path: YPath, depth: int, merged: list[Any]) -> None:
+        """Build the mappings a ``<<`` key merges, appending them to ``merged``."""
+        sources = value_node.value if isinstance(value_node, self.sequence) else [value_node]
+        if not all(isinstance(source, self.mapping) for source in sources):
+            self.problem(
+                value_node,
+                path,
+                "yaml-merge",
+                "'<<' must merge a mapping (an alias such as *defaults)",
+            )
+            return
+        for source in sources:
+            value = self.build(source, path, depth + 1)
+            if isinstance(value, dict):
+                merged.append(value)
+
 
 _INT = re.compile(r"[-+]?(0|[1-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$")
@@ -341,15 +424,15 @@ _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": Fals
 
 
 def _scalar(tag: str, text: str) -> Any:
-    if tag == _STD + "str" or tag == _TIMESTAMP:
+    if tag == _STR or tag == _TIMESTAMP:
         return text
-    if tag == _STD + "null":
+    if tag == _NULL_TAG:
         return None
-    if tag == _STD + "bool":
+    if tag == _BOOL_TAG:
         return _BOOL.get(text, text.lower() in ("true", "yes", "on"))
-    if tag == _STD + "int":
+    if tag == _INT_TAG:
         return _to_int(text)
-    if tag == _STD + "float":
+    if tag == _FLOAT_TAG:
         return _to_float(text)
     return text
 

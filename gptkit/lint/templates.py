@@ -22,10 +22,12 @@ def check_templates(composed: Composed) -> str | None:
     inline = data.get("instructions")
     if isinstance(inline, str):
         node = composed.node(("instructions",))
-        lines = _document_text(composed, node.path).splitlines()
+        lines: list[str] = []  # the YAML file's lines, split only when a problem needs them
 
         def place(line: int) -> tuple[Path, int, int]:
             if node.style in ("|", ">"):
+                if not lines:
+                    lines.extend(_document_text(composed, node.path).splitlines())
                 yaml_line = node.line + line
                 text = lines[yaml_line - 1] if 0 < yaml_line <= len(lines) else ""
                 return node.path, yaml_line, len(text) - len(text.lstrip()) + 1

@@ -100,6 +100,10 @@ def _metaschema_error(schema: dict[str, Any]) -> Any:
     """The most relevant way ``schema`` breaks the 2020-12 metaschema, or None."""
     import json
 
+    from gptkit.config.schema import proves_valid
+
+    if proves_valid(_metaschema(), schema):
+        return None  # no error at all, so no most relevant one: skip jsonschema's search
     from jsonschema.exceptions import best_match
 
     key = json.dumps(schema, sort_keys=True, default=str)
@@ -113,14 +117,21 @@ _CHECKED: dict[str, Any] = {}
 
 @functools.lru_cache(maxsize=1)
 def _metaschema_validator() -> Any:
+    """A jsonschema validator of the inlined draft 2020-12 metaschema (see ``_metaschema``)."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(_metaschema())
+
+
+@functools.lru_cache(maxsize=1)
+def _metaschema() -> dict[str, Any]:
     """The draft 2020-12 metaschema with its vocabularies inlined.
 
     The published metaschema reaches its vocabularies through ``$dynamicRef``, which jsonschema
     resolves anew at every step; inlined, with ``$dynamicRef: "#meta"`` read as ``$ref: "#"``
     (the same thing when nothing extends the metaschema), it checks the same rules ~3x faster.
     """
-    import jsonschema_specifications
-    from jsonschema import Draft202012Validator
+    schemas = _draft_2020_12_files()
 
     def inline(node: Any) -> Any:
         if isinstance(node, dict):
@@ -135,17 +146,54 @@ def _metaschema_validator() -> Any:
             return [inline(item) for item in node]
         return node
 
-    meta = Draft202012Validator.META_SCHEMA
+    meta = schemas[_DIALECT]
     base = meta["$id"].rsplit("/", 1)[0] + "/"
     defs: dict[str, Any] = {}
     parts = []
     for vocabulary in meta["allOf"]:
-        body = inline(jsonschema_specifications.REGISTRY.contents(base + vocabulary["$ref"]))
+        body = inline(schemas[base + vocabulary["$ref"]])
         for key in ("$dynamicAnchor", "$vocabulary", "$id", "$schema"):
             body.pop(key, None)  # identity of each vocabulary file, not rules
         defs.update(body.pop("$defs", {}))
         parts.append(body)
-    return Draft202012Validator({"$defs": defs, "allOf": parts, "type": ["object", "boolean"]})
+    return {"$defs": defs, "allOf": parts, "type": ["object", "boolean"]}
+
+
+_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def _draft_2020_12_files() -> dict[str, Any]:
+    """The draft 2020-12 metaschema and vocabularies that jsonschema-specifications ships, by $id.
+
+    Read from its files: importing it loads and indexes every draft, which is most of the
+    start-up of a one-file ``validate`` whose schemas are valid (then jsonschema is not needed).
+    """
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("jsonschema_specifications")
+    if spec is None or not spec.submodule_search_locations:
+        return _draft_2020_12_registry()
+    folder = Path(next(iter(spec.submodule_search_locations)), "schemas", "draft202012")
+    found: dict[str, Any] = {}
+    try:
+        for file in [folder / "metaschema.json", *(folder / "vocabularies").iterdir()]:
+            contents = json.loads(file.read_text(encoding="utf-8"))
+            found[contents["$id"]] = contents
+    except (OSError, ValueError, KeyError, TypeError):
+        return _draft_2020_12_registry()  # not laid out as expected
+    return found
+
+
+def _draft_2020_12_registry() -> dict[str, Any]:
+    """The same schemas, asked of jsonschema-specifications itself."""
+    from jsonschema_specifications import REGISTRY
+
+    meta = REGISTRY.contents(_DIALECT)
+    base = meta["$id"].rsplit("/", 1)[0] + "/"
+    refs = [base + vocabulary["$ref"] for vocabulary in meta["allOf"]]
+    return {_DIALECT: meta, **{ref: REGISTRY.contents(ref) for ref in refs}}
 
 
 def check_json_schema(

@@ -35,11 +35,14 @@ class Analysis:
 def analyze(source: str, declared_vars: frozenset[str] | set[str]) -> Analysis:
     """Parse ``source`` and report what would fail when it is rendered."""
     from jinja2 import TemplateSyntaxError, nodes
+    from jinja2.parser import Parser
 
     env = analysis_environment()
     result = Analysis()
     try:
-        tree = env.parse(source)
+        # What ``env.parse`` does, without its last walk (handing every node the environment,
+        # which only compiling needs) and its traceback rewriting for errors we only read.
+        tree = nodes.Template(Parser(env, source).subparse(), lineno=1)
     except TemplateSyntaxError as exc:
         result.issues.append(
             TemplateIssue(
@@ -47,11 +50,12 @@ def analyze(source: str, declared_vars: frozenset[str] | set[str]) -> Analysis:
             )
         )
         return result
-    _report_unknown_filters(env, tree, result)
-    undeclared = _context_names(tree)
+    filters, names, attributes, includes = _grouped(_descendants(tree))
+    _report_unknown_filters(env, filters, result)
+    undeclared = _context_names(names)
     allowed = set(CONTEXT) | set(env.globals)
     for name in sorted(undeclared - allowed):
-        line = _first_line(tree, name)
+        line = _first_line(names, name)
         hint = _close(name, sorted(CONTEXT))
         result.issues.append(
             TemplateIssue(
@@ -61,13 +65,67 @@ def analyze(source: str, declared_vars: frozenset[str] | set[str]) -> Analysis:
                 hint or "templates see: " + ", ".join(CONTEXT),
             )
         )
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+    for node in attributes:
         _check_attribute(node, undeclared, declared_vars, result)
-    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+    for node in includes:
         if isinstance(node.template, nodes.Const) and isinstance(node.template.value, str):
             result.includes.append((node.template.value, node.lineno))
     result.issues.sort(key=lambda i: i.line)
     return result
+
+
+def _descendants(tree: Any) -> list[Any]:
+    """Every node under ``tree``, in the order of Jinja's ``find_all`` (depth first, pre-order).
+
+    One walk, shared by every check, instead of one ``find_all`` per check: its generators
+    cost more than the checks themselves.
+    """
+    from jinja2.nodes import Node
+
+    out: list[Any] = []
+    _visit(tree, out, Node)
+    return out
+
+
+def _visit(node: Any, out: list[Any], node_type: type) -> None:
+    """Append the nodes under ``node`` to ``out``, as ``Node.iter_child_nodes`` finds them."""
+    for name in node.fields:
+        item = getattr(node, name, None)
+        if isinstance(item, list):
+            for child in item:
+                if isinstance(child, node_type):
+                    out.append(child)
+                    _visit(child, out, node_type)
+        elif isinstance(item, node_type):
+            out.append(item)
+            _visit(item, out, node_type)
+
+
+def _grouped(found: list[Any]) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    """The nodes each check reads, each list in tree order, sorted out in one pass.
+
+    Filters and tests; names and what binds names (macros, imports); attribute and item
+    lookups; includes, imports and extends.
+    """
+    from jinja2 import nodes
+
+    filters: list[Any] = []
+    names: list[Any] = []
+    attributes: list[Any] = []
+    includes: list[Any] = []
+    for node in found:
+        if isinstance(node, (nodes.Filter, nodes.Test)):
+            filters.append(node)
+        elif isinstance(node, (nodes.Getattr, nodes.Getitem)):
+            attributes.append(node)
+        elif isinstance(node, (nodes.Name, nodes.Macro)):
+            names.append(node)
+        elif isinstance(node, (nodes.Import, nodes.FromImport)):
+            names.append(node)
+            includes.append(node)
+        elif isinstance(node, (nodes.Include, nodes.Extends)):
+            includes.append(node)
+    return filters, names, attributes, includes
 
 
 def _check_attribute(
@@ -108,12 +166,12 @@ def _check_attribute(
         )
 
 
-def _report_unknown_filters(env: Any, tree: Any, result: Analysis) -> None:
+def _report_unknown_filters(env: Any, filters: list[Any], result: Analysis) -> None:
     """Report filters and tests that Jinja does not have (rendering would fail on them)."""
     from jinja2 import nodes
 
     reported: set[tuple[str, str]] = set()
-    for node in tree.find_all((nodes.Filter, nodes.Test)):
+    for node in filters:
         kind, known = (
             ("filter", env.filters) if isinstance(node, nodes.Filter) else ("test", env.tests)
         )
@@ -133,7 +191,7 @@ def _report_unknown_filters(env: Any, tree: Any, result: Analysis) -> None:
 _IMPLICIT = frozenset({"loop", "caller", "varargs", "kwargs", "self", "super"})
 
 
-def _context_names(tree: Any) -> set[str]:
+def _context_names(names: list[Any]) -> set[str]:
     """Names the template reads and never sets: the ones it looks up in the context.
 
     A plain walk, cheaper than Jinja's code-generator tracking (``meta``); a name set anywhere
@@ -144,22 +202,24 @@ def _context_names(tree: Any) -> set[str]:
 
     stored: set[str] = set(_IMPLICIT)
     loaded: set[str] = set()
-    for node in tree.find_all((nodes.Name, nodes.Macro, nodes.Import, nodes.FromImport)):
+    for node in names:
         if isinstance(node, nodes.Name):
             (loaded if node.ctx == "load" else stored).add(node.name)
         elif isinstance(node, nodes.Macro):
             stored.add(node.name)
         elif isinstance(node, nodes.Import):
             stored.add(node.target)
-        else:
+        elif isinstance(node, nodes.FromImport):
             stored.update(n if isinstance(n, str) else n[1] for n in node.names)
     return loaded - stored
 
 
-def _first_line(tree: Any, name: str) -> int:
+def _first_line(names: list[Any], name: str) -> int:
     from jinja2 import nodes
 
-    lines = [n.lineno for n in tree.find_all(nodes.Name) if n.name == name and n.ctx == "load"]
+    lines = [
+        n.lineno for n in names if isinstance(n, nodes.Name) and n.name == name and n.ctx == "load"
+    ]
     return min(lines) if lines else 1
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,10 +44,7 @@ def locate(reference: str, root: Path) -> Target:
     """Return where ``reference`` points inside ``root`` (or an offering package); never import."""
     module, _, attribute = reference.partition(":")
     parts = module.split(".")
-    for candidate in (
-        root.joinpath(*parts).with_suffix(".py"),
-        root.joinpath(*parts, "__init__.py"),
-    ):
+    for candidate in _candidates(root, module):
         if candidate.is_file():
             if not is_within(candidate, root):
                 raise ResolveError(
@@ -71,6 +69,16 @@ def locate(reference: str, root: Path) -> Target:
         f"create {'/'.join(parts)}.py beside the assistant file, or install a package that "
         f"offers it through the '{ENTRY_POINT_GROUP}' entry-point group",
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _candidates(root: Path, module: str) -> tuple[Path, Path]:
+    """The files ``module`` may be inside ``root``: ``a/b.py``, then ``a/b/__init__.py``.
+
+    Only names are joined here (the file system is asked later), so each pair is made once.
+    """
+    parts = module.split(".")
+    return root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")
 
 
 def _in_file(path: Path, module: str, attribute: str) -> Target:
