@@ -60,10 +60,28 @@ def check_file(
 ) -> Report:
     """Check one file as ``gptkit validate`` does, collecting every problem."""
     kind = file_kind(path)
+    if kind == "cassette":
+        return Report(path, kind, _sorted(check_cassette(path)[0]))
     if kind != "assistant":
         return Report(path, kind, _check_part(path) if kind == "partial" else [])
     composed = _composed(path, root, "validate", environ)
     return Report(path, kind, _sorted(composed.problems))
+
+
+def check_cassette(path: Path) -> tuple[list[Problem], dict]:
+    """Read a cassette and check it against ``schemas/cassette.schema.json``: (problems, data)."""
+    from gptkit.config import schema
+    from gptkit.config.secrets import secret_problems
+
+    doc = load_document(path)
+    composed = Composed(path, path.parent, doc.data, doc.nodes, list(doc.problems), [doc])
+    if doc.ok:
+        if isinstance(doc.data, dict):
+            schema.check(composed, "cassette")
+            composed.problems.extend(secret_problems(doc))
+        else:
+            composed.problem((), "type", "a cassette must be a mapping, starting with 'version: 1'")
+    return composed.problems, doc.data if isinstance(doc.data, dict) else {}
 
 
 def _check_part(path: Path) -> list[Problem]:

@@ -279,3 +279,16 @@ def test_rate_limits_that_outlast_the_retries_exit_3() -> None:
     assert result.returncode == 3
     assert "is rate limiting this key (429 after 1 retry" in result.stderr
     assert len(server.requests) == 2  # the openai package's retries, no second loop on top
+
+
+def test_validate_checks_cassettes_and_replay_refuses_a_broken_one(tmp_path: Path) -> None:
+    cassette = tmp_path / "broken.cassette.yaml"
+    cassette.write_text("version: 1\nassistant: runner\napi: chatty\nserver: x\n"
+                        "recorded_with: gptkit\nrecorded_at: now\nexchanges: []\n")
+    checked = gptkit(None, "validate", str(cassette))
+    assert checked.returncode == 1
+    assert f"{cassette}:3:6: error: api: \"chatty\" is not one of: chat, responses" in checked.stdout
+    assert "exchanges" in checked.stdout
+    replayed = gptkit(None, "run", ASSISTANT, "hi", "--replay", str(cassette))
+    assert replayed.returncode == 1
+    assert "is not a usable cassette" in replayed.stderr and "Traceback" not in replayed.stderr

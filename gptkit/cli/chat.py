@@ -9,8 +9,6 @@ come from readline when the platform has it.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
 import sys
 from typing import Any
 
@@ -102,6 +100,9 @@ class _Chat:
             self.turn(text)
 
     def turn(self, text: str) -> None:
+        import asyncio
+        import signal
+
         from gptkit.errors import GptkitError
         from gptkit.runtime.events import TextDelta, ToolFinished, ToolStarted
 

@@ -9,11 +9,11 @@ from typing import Any
 
 def register(commands: Any) -> None:
     """Add the ``schema`` subcommand."""
-    from gptkit.config.schema import KINDS
+    from gptkit.config.names import SCHEMA_KINDS as KINDS
 
     parser = commands.add_parser(
         "schema",
-        help="print the JSON Schema of assistant files",
+        help="print the JSON Schema of assistant files or cassettes",
         description="Print a JSON Schema. The files under schemas/ are exactly this output.",
     )
     parser.add_argument(

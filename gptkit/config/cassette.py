@@ -6,7 +6,6 @@ models are the one source of ``schemas/cassette.schema.json``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
@@ -67,22 +66,3 @@ class Cassette(_Model):
     """When it was recorded (ISO 8601, UTC)."""
     exchanges: Annotated[list[Exchange], Field(min_length=1)]
     """The model calls, in the order the run made them."""
-
-
-def check_cassette(path: Path) -> tuple[list[Any], dict[str, Any]]:
-    """Read ``path`` and check it against the cassette schema: (problems, data)."""
-    from gptkit.config import schema
-    from gptkit.config.compose import Composed
-    from gptkit.config.problems import Problem
-    from gptkit.config.yamlfile import load_document
-
-    doc = load_document(path)
-    composed = Composed(path, path.parent, doc.data, doc.nodes, list(doc.problems), [doc])
-    if doc.ok:
-        if isinstance(doc.data, dict):
-            schema.check(composed, "cassette")
-        else:
-            composed.problems.append(
-                Problem(path, 1, 1, "", "type", "a cassette must be a mapping, starting with 'version: 1'")
-            )
-    return composed.problems, doc.data if isinstance(doc.data, dict) else {}

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from gptkit.config.compose import Composed
-from gptkit.config.names import LATER_TOOL_TYPES, PATTERN_MEANING
+from gptkit.config.names import LATER_TOOL_TYPES, PATTERN_MEANING, SCHEMA_KINDS
 from gptkit.config.yamlfile import YPath
 
-KINDS = ("assistant", "cassette")
+KINDS = SCHEMA_KINDS
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
