@@ -12,7 +12,15 @@ import argparse
 import sys
 from typing import Any
 
-from gptkit.cli.common import add_assistant_options, call_text, err, open_session, shorten, terminal_confirm
+from gptkit.cli.common import (
+    add_assistant_options,
+    call_text,
+    err,
+    open_session,
+    print_messages,
+    shorten,
+    terminal_confirm,
+)
 
 HELP = """Commands:
   /help        this list
@@ -164,14 +172,7 @@ class _Chat:
             history = session.history
             if not history:
                 print("(no messages yet)")
-            for message in history:
-                if message.role == "tool":
-                    print(f"  [tool {message.name}] {shorten(message.content, 100)}")
-                elif message.tool_calls:
-                    calls = ", ".join(call_text(c.name, c.arguments, 60) for c in message.tool_calls)
-                    print(f"  assistant → {calls}")
-                else:
-                    print(f"  {message.role}: {message.content}")
+            print_messages(history)
         elif name == "/memory":
             self.show_memory()
         elif name == "/forget":

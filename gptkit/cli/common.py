@@ -94,6 +94,18 @@ def call_text(name: str, arguments: Any, limit: int = 120) -> str:
     return f"{name}({shorten(inner, limit)})"
 
 
+def print_messages(messages: Any) -> None:
+    """A conversation as a person reads it: one line a message, tool calls and results short."""
+    for message in messages:
+        if message.role == "tool":
+            print(f"  [tool {message.name}] {shorten(message.content, 100)}")
+        elif message.tool_calls:
+            calls = ", ".join(call_text(c.name, c.arguments, 60) for c in message.tool_calls)
+            print(f"  assistant → {calls}")
+        else:
+            print(f"  {message.role}: {message.content}")
+
+
 def shorten(text: str, limit: int = 120) -> str:
     """The first line of ``text``, at most ``limit`` characters."""
     text = " ".join(text.split())

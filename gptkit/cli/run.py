@@ -7,7 +7,14 @@ import json
 import sys
 from typing import Any
 
-from gptkit.cli.common import add_assistant_options, call_text, err, open_session, shorten, terminal_confirm
+from gptkit.cli.common import (
+    add_assistant_options,
+    call_text,
+    err,
+    open_session,
+    shorten,
+    terminal_confirm,
+)
 
 
 def register(commands: Any) -> None:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from gptkit.cli.common import call_text, shorten
+from gptkit.cli.common import print_messages
 
 
 def register(commands: Any) -> None:
@@ -55,14 +55,7 @@ def handle(args: argparse.Namespace) -> int:
         summary = store.summary(args.id)
         if summary is not None:
             print(f"summary (through message {summary.through_seq}): {summary.text}")
-        for message in store.messages(args.id):
-            if message.role == "tool":
-                print(f"  [tool {message.name}] {shorten(message.content, 100)}")
-            elif message.tool_calls:
-                calls = ", ".join(call_text(c.name, c.arguments, 60) for c in message.tool_calls)
-                print(f"  assistant → {calls}")
-            else:
-                print(f"  {message.role}: {message.content}")
+        print_messages(store.messages(args.id))
     return 0
 
 

@@ -49,7 +49,7 @@ async def dispatch(
         tool, arguments = item
         return await _run(call, tool, arguments, context, limits)
 
-    results = await asyncio.gather(*(run(c, p) for c, p in zip(calls, prepared)))
+    results = await asyncio.gather(*(run(c, p) for c, p in zip(calls, prepared, strict=True)))
     return [
         ToolFinished(r.call, redact(r.result, secrets), r.error) if secrets else r for r in results
     ]

@@ -372,7 +372,7 @@ def _parse_output(config: Assistant, text: str) -> Any:
 
 
 def _make_provider(session: Session) -> Provider:
-    from gptkit.providers.client import Endpoint, OpenAITransport, Provider
+    from gptkit.providers.client import Endpoint, Provider
 
     settings = session.assistant.model
     environ = dict(session.environ) if session.environ is not None else None
