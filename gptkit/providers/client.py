@@ -173,7 +173,9 @@ class Provider:
         except ProviderError as exc:
             raise ProviderError(redact(str(exc), self.secrets)) from None
         except Exception as exc:
-            if not _is_api_failure(exc):
+            if streaming and isinstance(exc, ValueError):  # an event that is not JSON
+                exc = StreamError(f"the stream sent something that is not JSON ({exc})")
+            elif not _is_api_failure(exc):
                 raise
             error = explain(exc, base_url=self.endpoint.base_url, api=self.api,
                             model=request.model, key_env=self.endpoint.key_env,
