@@ -255,12 +255,12 @@ def test_render_shows_the_prompt_and_json_is_the_request_body() -> None:
     shown = gptkit(None, "render", ASSISTANT, "--var", "who=Rui")
     body = gptkit(None, "render", ASSISTANT, "--format", "json", api="responses")
     assert shown.returncode == 0, shown.stderr
-    assert "You help Rui with sums. Tools: add slow_echo book calculator" in shown.stdout
+    assert "You help Rui with sums. Tools: add slow_echo book calculator meet" in shown.stdout
     assert '"name": "add"' in shown.stdout
     document = json.loads(body.stdout)
     assert document["model"] == "gpt-4o-mini" and document["stream"] is True
     assert document["instructions"].startswith("You help Ana")
-    assert [t["name"] for t in document["tools"]] == ["add", "slow_echo", "book", "calculator"]
+    assert [t["name"] for t in document["tools"]] == ["add", "slow_echo", "book", "calculator", "meet"]
 
 
 @pytest.mark.parametrize("api", APIS)

@@ -106,3 +106,31 @@ def test_any_argument_text_is_validated_before_the_tool_runs(arguments: str, tmp
         assert all(type(v) is int for v in value.values())
         assert calls == [{"tool": "add", "arguments": value}]
         assert finished.result == str(value["a"] + value["b"])
+
+
+def test_parallel_calls_run_at_the_same_time() -> None:
+    # meet() blocks until a second meet() arrives: run one after the other, both would fail
+    script = [tool_calls(call("meet", {"who": "ana"}, id="p1"), call("meet", {"who": "rui"}, id="p2")),
+              text("Both met.")]
+    with FakeOpenAI(script) as server, session(server) as chat:
+        answer = chat.send("meet")
+    assert [(f.call.id, f.result, f.error) for f in answer.tool_calls] == [
+        ("p1", "ana met", False), ("p2", "rui met", False)]
+
+
+def test_init_writes_an_assistant_that_validates_and_runs(tmp_path, monkeypatch) -> None:
+    from gptkit.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "notes-helper"]) == 0
+    assert main(["init", "notes-helper"]) == 1  # never overwrites
+    assert main(["validate", "notes-helper"]) == 0
+    first = (tmp_path / "notes-helper" / "assistant.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=assistant.schema.json"
+    script = [tool_calls(call("count_words", {"text": "one two three."}, id="w1")), text("3 words.")]
+    with FakeOpenAI(script) as server:
+        config = gptkit.load(tmp_path / "notes-helper" / "assistant.yaml")
+        with config.session(base_url=server.url, environ=ENV) as chat:
+            answer = chat.send("how long is: one two three.")
+    assert answer.text == "3 words."
+    assert json.loads(answer.tool_calls[0].result) == {"words": 3, "sentences": 1, "characters": 14}

@@ -29,3 +29,17 @@ def book(city: str) -> str:
     """Book a hotel in a city (asks the person first)."""
     _log("book", city=city)
     return f"booked a hotel in {city}"
+
+
+_BARRIER = None
+
+
+def meet(who: str) -> str:
+    """Wait until a second call of meet arrives (proves parallel calls run at the same time)."""
+    import threading
+
+    global _BARRIER
+    if _BARRIER is None:
+        _BARRIER = threading.Barrier(2, timeout=5)
+    _BARRIER.wait()  # raises BrokenBarrierError when the other call never comes
+    return f"{who} met"
