@@ -131,6 +131,23 @@ class OpenAITransport:
         await self.client.close()
 
 
+class LazyTransport:
+    """Connects on the first send, so rendering needs no key (nor a cassette)."""
+
+    def __init__(self, connect: Callable[[], Transport]) -> None:
+        self.connect = connect
+        self.inner: Transport | None = None
+
+    async def send(self, path: str, body: dict[str, Any], stream: bool) -> Any:
+        if self.inner is None:
+            self.inner = self.connect()
+        return await self.inner.send(path, body, stream)
+
+    async def aclose(self) -> None:
+        if self.inner is not None:
+            await self.inner.aclose()
+
+
 @dataclass
 class Provider:
     """Makes model calls for one assistant: builds the body, sends it, reads the reply."""

@@ -87,6 +87,7 @@ class Session:
         self._tools: dict[str, Tool] | None = None
         self._template: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._recorder: Any = None  # the cassette Recorder of record=, once connected
 
     # -- what is sent -------------------------------------------------------------------------
 
@@ -222,7 +223,7 @@ class Session:
 
     def save_recording(self) -> None:
         """Write the cassette of ``record=`` (after a successful turn; a failed run writes none)."""
-        recorder = getattr(self, "_recorder", None)
+        recorder = self._recorder
         if recorder is not None and self.record is not None:
             recorder.save(
                 self.record,
@@ -372,7 +373,8 @@ def _parse_output(config: Assistant, text: str) -> Any:
 
 
 def _make_provider(session: Session) -> Provider:
-    from gptkit.providers.client import Endpoint, Provider
+    from gptkit.providers.cassette import Recorder, Replayer
+    from gptkit.providers.client import Endpoint, LazyTransport, OpenAITransport, Provider
 
     settings = session.assistant.model
     environ = dict(session.environ) if session.environ is not None else None
@@ -381,32 +383,12 @@ def _make_provider(session: Session) -> Provider:
     if endpoint.api_key:
         secrets.add(endpoint.api_key)
 
-    class _Lazy:
-        """Creates the real transport on first send, so render never needs a key."""
+    def connect() -> Any:
+        if session.replay is not None:
+            return Replayer(session.replay)  # no network, no key
+        transport: Any = OpenAITransport(endpoint)
+        if session.record is not None:
+            transport = session._recorder = Recorder(transport, secrets)
+        return transport
 
-        def __init__(self) -> None:
-            self.inner: Any = None
-
-        async def send(self, path: str, body: dict[str, Any], stream: bool) -> Any:
-            if self.inner is None:
-                self.inner = _transport(session, endpoint, secrets)
-            return await self.inner.send(path, body, stream)
-
-        async def aclose(self) -> None:
-            if self.inner is not None:
-                await self.inner.aclose()
-
-    return Provider(endpoint, settings.api, _Lazy(), tuple(secrets))  # type: ignore[union-attr]
-
-
-def _transport(session: Session, endpoint: Any, secrets: set[str]) -> Any:
-    from gptkit.providers.cassette import Recorder, Replayer
-    from gptkit.providers.client import OpenAITransport
-
-    if session.replay is not None:
-        return Replayer(session.replay)
-    transport: Any = OpenAITransport(endpoint)
-    if session.record is not None:
-        transport = Recorder(transport, secrets)
-        session._recorder = transport  # type: ignore[attr-defined]
-    return transport
+    return Provider(endpoint, settings.api, LazyTransport(connect), tuple(secrets))  # type: ignore[union-attr]
