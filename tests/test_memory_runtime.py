@@ -157,3 +157,23 @@ def test_kill_9_during_a_tool_call_keeps_the_last_complete_turn(tmp_path: Path) 
     assert [c["tool"] for c in calls] == ["slow_echo"]  # not run again on resume
     shown = gptkit(e, "sessions", "show", "k").stdout
     assert "user: second" not in shown and "user: third" in shown
+
+
+def test_ctrl_c_during_run_exits_130_and_keeps_nothing_of_the_turn(tmp_path: Path) -> None:
+    from gptkit.testing import stall
+
+    file = project(tmp_path, "  policy: window\n")
+    home = tmp_path / "home"
+    with FakeOpenAI([text("kept"), stall(text("an answer cut short by the person"), after=3)]) as server:
+        e = env(server, home)
+        assert gptkit(e, "run", file, "first", "--session", "i").returncode == 0
+        child = subprocess.Popen([sys.executable, "-m", "gptkit", "run", file, "second",
+                                  "--session", "i"], env=e, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        first = child.stdout.read(3)  # the answer has started streaming
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+    assert first == "an " and child.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err
+    shown = gptkit(e, "sessions", "show", "i").stdout
+    assert "user: first" in shown and "user: second" not in shown
