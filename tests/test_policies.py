@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from gptkit.memory import policies, tokens
 from gptkit.memory.store import open_store
-from gptkit.runtime.messages import Message, ToolCall
+from gptkit.messages import Message, ToolCall
 
 TEXT = st.text(alphabet="abc xyz.,é😀", max_size=60)
 

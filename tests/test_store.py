@@ -24,7 +24,7 @@ from gptkit.memory.ids import check_session_id, is_session_id, new_session_id
 from gptkit.memory.redact import Redactor, luhn_ok
 from gptkit.memory.sqlite import SQLiteStore
 from gptkit.memory.store import Store, default_home, open_store
-from gptkit.runtime.messages import Message, ToolCall, Usage
+from gptkit.messages import Message, ToolCall, Usage
 
 PG_URL = os.environ.get("GPTKIT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_reason: list[str | None] = []

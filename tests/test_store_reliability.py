@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from gptkit.memory.store import Store, open_store
-from gptkit.runtime.messages import Message, ToolCall
+from gptkit.messages import Message, ToolCall
 
 PG_URL = os.environ.get("GPTKIT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 WORKERS = 8
@@ -31,7 +31,7 @@ WORKER = r"""
 import json, os, sys, time
 from pathlib import Path
 from gptkit.memory import open_store
-from gptkit.runtime.messages import Message, ToolCall
+from gptkit.messages import Message, ToolCall
 
 url, project, sid, w, n, mode, go = sys.argv[1:8]
 w, n = int(w), int(n)

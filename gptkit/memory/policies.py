@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from gptkit.memory import tokens as _tokens
-from gptkit.runtime.messages import Message
+from gptkit.messages import Message
 
 Count = Callable[[Message], int]
 

@@ -37,7 +37,7 @@ from gptkit.errors import StoreError
 from gptkit.memory import policies
 from gptkit.memory import tokens as _tokens
 from gptkit.memory.ids import check_name, check_session_id
-from gptkit.runtime.messages import Message, ToolCall, Usage
+from gptkit.messages import Message, ToolCall, Usage
 
 MAX_FACT_CHARS = 1000
 MAX_FACTS = 200  # per assistant and user: they all go into every prompt

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gptkit.runtime.messages import Message
+    from gptkit.messages import Message
 
 MESSAGE_OVERHEAD = 3
 CALL_OVERHEAD = 3

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gptkit.runtime.messages import ToolCall, Usage
+from gptkit.messages import ToolCall, Usage
 
 if TYPE_CHECKING:
     from gptkit.config.models import ModelSettings, Output
-    from gptkit.runtime.messages import Message
+    from gptkit.messages import Message
     from gptkit.tools.base import ToolSpec
 
 

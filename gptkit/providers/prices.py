@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from gptkit.runtime.messages import Usage
+from gptkit.messages import Usage
 
 _DATED = re.compile(r"^(.+)-\d{4}-\d{2}-\d{2}$")
 

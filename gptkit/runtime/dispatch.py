@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from gptkit.providers.errors import redact
 from gptkit.runtime.events import ToolFinished
-from gptkit.runtime.messages import ToolCall
+from gptkit.messages import ToolCall
 from gptkit.tools.base import Tool, ToolArgumentsError, ToolContext, ToolFailure
 
 #: Asked before a ``confirm: true`` tool runs: (tool name, arguments) -> allowed?

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gptkit.runtime.messages import Message, ToolCall, Usage
+from gptkit.messages import Message, ToolCall, Usage
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gptkit.prompts.render import MemoryView
-from gptkit.runtime.messages import Message
+from gptkit.messages import Message
 
 if TYPE_CHECKING:
     from gptkit.config.models import Assistant

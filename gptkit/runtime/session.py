@@ -27,7 +27,7 @@ from gptkit.errors import GptkitError, UsageError
 from gptkit.providers.base import Request
 from gptkit.runtime.events import Answer, Event, TextDelta, ToolFinished, ToolStarted
 from gptkit.runtime.memory import ConversationMemory
-from gptkit.runtime.messages import Message, Usage
+from gptkit.messages import Message, Usage
 
 if TYPE_CHECKING:
     from gptkit.config.models import Assistant

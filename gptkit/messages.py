@@ -1,5 +1,8 @@
 """The conversation as gptkit keeps it: provider-neutral, immutable messages.
 
+The one data type shared by the runtime, the providers and the memory stores, so it sits below
+all of them (it imports nothing of gptkit).
+
 The providers translate these to and from the Chat Completions and Responses wire formats; the
 memory stores persist them with :meth:`Message.to_dict` / :meth:`Message.from_dict`. A turn is the
 user's message, then any number of (assistant message with tool calls, one tool message per call),
