@@ -69,8 +69,18 @@ def _text(session: Any) -> str:
         "summary": "summary: older messages folded into a running summary",
     }[memory.policy]
     lines += ["", "# memory", f"policy {policy}"]
-    lines.append(f"this session: {len(session.history)} stored messages" if session.id
-                 else "no session: nothing stored is included")
+    if session.id and memory.policy != "none":
+        included = session.context_messages()
+        lines.append(f"session {session.id}: {len(session.history)} stored messages, "
+                     f"{len(included)} would be sent")
+    else:
+        lines.append("no session: no past messages are sent")
+    view = session.memory.view()
+    if memory.long_term:
+        facts = "; ".join(view.facts) if view.facts else "(none yet)"
+        lines.append(f"facts about user {session.user}: {facts}")
+    if view.summary:
+        lines.append(f"summary: {view.summary}")
     if config.output.format == "json":
         lines += ["", "# output", "JSON matching:",
                   json.dumps(config.output.schema_, indent=2, ensure_ascii=False)]

@@ -48,6 +48,7 @@ class ConversationMemory:
         self.secrets = secrets
         self._store = store
         self._opened = False
+        self._exists = False  # whether the stored session exists yet
         self.local: list[Message] = []  # the conversation when it is not stored
         # window policy, stored: the last max_messages messages, through seq _tail_last. Each
         # turn then reads only what is new (its own last turn, or another process's), not the
@@ -79,9 +80,24 @@ class ConversationMemory:
             memory = self.config.memory
             if memory.retention_days is not None:
                 self._store.purge(self.config.name, memory.retention_days)
-            if self.stored:
-                self._store.ensure_session(self.config.name, self.session_id, self.user)  # type: ignore[arg-type]
+            if self.stored:  # resuming someone else's session is refused before any call
+                self._check_owner(self._store)
         return self._store
+
+    def _check_owner(self, store: Store) -> None:
+        from gptkit.errors import StoreError
+
+        info = store.get_session(self.session_id)  # type: ignore[arg-type]
+        self._exists = info is not None
+        if info is None:
+            return  # created with its first turn: reading (render) never writes
+        if info.assistant != self.config.name:
+            raise StoreError(
+                f"session {self.session_id!r} belongs to the assistant {info.assistant!r}, not "
+                f"{self.config.name!r}; use another session id, or leave it out to start a new one."
+            )
+        if info.user is not None and info.user != self.user:
+            raise StoreError(f"session {self.session_id!r} belongs to another user; use another session id.")
 
     def view(self) -> MemoryView:
         """What templates see as ``memory``: the user's facts and the session's summary."""
@@ -134,7 +150,11 @@ class ConversationMemory:
         if self.policy == "none":
             return
         if self.stored:
-            self.store.append_turn(self.session_id, turn)  # type: ignore[arg-type]
+            store = self.store
+            if not self._exists:
+                store.ensure_session(self.config.name, self.session_id, self.user)  # type: ignore[arg-type]
+                self._exists = True
+            store.append_turn(self.session_id, turn)  # type: ignore[arg-type]
         else:
             self.local.extend(turn)
             if self.policy == "summary" and len(self.local) > 4 * self.config.memory.max_messages:
