@@ -292,3 +292,30 @@ def test_validate_checks_cassettes_and_replay_refuses_a_broken_one(tmp_path: Pat
     replayed = gptkit(None, "run", ASSISTANT, "hi", "--replay", str(cassette))
     assert replayed.returncode == 1
     assert "is not a usable cassette" in replayed.stderr and "Traceback" not in replayed.stderr
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_model_settings_reach_the_request_body(api: str, tmp_path: Path) -> None:
+    folder = tmp_path / "settings"
+    folder.mkdir()
+    (folder / "assistant.yaml").write_text(
+        "version: 1\nname: settings\ninstructions: Hi.\nmodel:\n  name: o4-mini\n"
+        f"  api: {api}\n  temperature: 0.2\n  top_p: 0.9\n  max_output_tokens: 300\n"
+        "  seed: 7\n  reasoning_effort: low\n  extra: {service_tier: flex, metadata: {team: a}}\n")
+    body = json.loads(gptkit(None, "render", str(folder / "assistant.yaml"), "--format", "json",
+                             api=api).stdout)
+    assert body["temperature"] == 0.2 and body["top_p"] == 0.9
+    assert body["service_tier"] == "flex" and body["metadata"] == {"team": "a"}  # extra, as is
+    if api == "chat":
+        assert body["max_completion_tokens"] == 300 and body["seed"] == 7
+        assert body["reasoning_effort"] == "low"
+        assert body["stream_options"] == {"include_usage": True}
+    else:
+        assert body["max_output_tokens"] == 300 and body["reasoning"] == {"effort": "low"}
+        assert body["store"] is False and body["instructions"] == "Hi."
+    with FakeOpenAI([text("ok")]) as server:  # a compatible server gets max_tokens
+        result = gptkit(server, "run", str(folder / "assistant.yaml"), "hi", api=api)
+    assert result.returncode == 0, result.stderr
+    sent = server.requests[0].body
+    if api == "chat":
+        assert sent["max_tokens"] == 300 and "max_completion_tokens" not in sent
