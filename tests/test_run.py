@@ -319,3 +319,8 @@ def test_model_settings_reach_the_request_body(api: str, tmp_path: Path) -> None
     sent = server.requests[0].body
     if api == "chat":
         assert sent["max_tokens"] == 300 and "max_completion_tokens" not in sent
+
+
+def test_a_missing_file_is_a_command_line_error() -> None:
+    result = gptkit(None, "run", "no/such/assistant.yaml", "hi")
+    assert result.returncode == 2 and "gptkit run: no such file: no/such/assistant.yaml" in result.stderr

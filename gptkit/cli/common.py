@@ -32,6 +32,11 @@ def open_session(args: argparse.Namespace, *, stream: bool = True, confirm: Any 
     import gptkit
     from gptkit.prompts.variables import parse_assignments
 
+    from pathlib import Path
+
+    if not Path(args.file).is_file():  # a wrong command line, as for validate: exit 2
+        err(f"gptkit {args.command}: no such file: {args.file}")
+        raise SystemExit(2)
     variables = parse_assignments(args.var)
     config = gptkit.load(args.file, root=args.root)
     if config.memory.policy == "tokens":
