@@ -92,3 +92,19 @@ def test_assignments_need_a_name_and_an_equals_sign() -> None:
     assert parse_assignments(["a=1", "b==2", "c="]) == {"a": "1", "b": "=2", "c": ""}
     with pytest.raises(UsageError, match="expected NAME=VALUE"):
         parse_assignments(["novalue"])
+
+
+@given(st.lists(st.integers(min_value=1, max_value=9), min_size=1, max_size=40), st.text(max_size=30))
+def test_a_streamed_secret_never_gets_through_however_it_is_split(cuts: list[int], noise: str) -> None:
+    from gptkit.providers.errors import StreamRedactor
+
+    key = "sk-test-SECRET-0123456789"
+    text = f"{noise}{key}{noise}sk-test-{key}"
+    redactor, out, i, n = StreamRedactor([key]), "", 0, 0
+    while i < len(text):
+        step = cuts[n % len(cuts)]
+        out += redactor.feed(text[i:i + step])
+        i, n = i + step, n + 1
+    out += redactor.flush()
+    assert key not in out
+    assert out == text.replace(key, "***")

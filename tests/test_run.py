@@ -324,3 +324,11 @@ def test_model_settings_reach_the_request_body(api: str, tmp_path: Path) -> None
 def test_a_missing_file_is_a_command_line_error() -> None:
     result = gptkit(None, "run", "no/such/assistant.yaml", "hi")
     assert result.returncode == 2 and "gptkit run: no such file: no/such/assistant.yaml" in result.stderr
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_key_echoed_by_the_model_is_redacted_in_the_answer(mode: list[str]) -> None:
+    with FakeOpenAI([text(f"Your key is {KEY}, keep it safe.")]) as server:
+        result = gptkit(server, "run", ASSISTANT, "what is my key?", *mode)
+    assert result.returncode == 0
+    assert result.stdout == "Your key is ***, keep it safe.\n"

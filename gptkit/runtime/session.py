@@ -304,12 +304,22 @@ class Session:
         )
         tool_limits = Limits(limits.tool_timeout_s, limits.max_tool_output_chars)
 
+        from gptkit.providers.errors import StreamRedactor, redact
+
+        secrets = self.secrets
+        redactor = StreamRedactor(secrets)  # the model may echo a secret a tool leaked
+
         def on_text(delta: str) -> None:
-            emit(TextDelta(delta))
+            safe = redactor.feed(delta)
+            if safe:
+                emit(TextDelta(safe))
 
         past = self.context_messages()
         for round_number in range(limits.max_tool_rounds + 1):
             completion = await provider.complete(self.request(past + turn, system), on_text)
+            rest = redactor.flush()
+            if rest:
+                emit(TextDelta(rest))
             if completion.usage is not None:
                 usage = completion.usage if usage is None else usage + completion.usage
             if not completion.tool_calls:
@@ -325,16 +335,14 @@ class Session:
             turn.append(Message("assistant", completion.text, calls, usage=completion.usage))
             for call in calls:
                 emit(ToolStarted(call))
-            results = await dispatch(
-                calls, tools, context, tool_limits, self.confirm, self.secrets
-            )
+            results = await dispatch(calls, tools, context, tool_limits, self.confirm, secrets)
             for result in results:
                 emit(result)
                 finished.append(result)
                 turn.append(
                     Message("tool", result.result, tool_call_id=result.call.id, name=result.call.name)
                 )
-        answer_text = turn[-1].content
+        answer_text = redact(turn[-1].content, secrets) if secrets else turn[-1].content
         output = _parse_output(config, answer_text) if config.output.format == "json" else None
         from gptkit.providers.prices import cost
 
