@@ -29,10 +29,10 @@ def add_assistant_options(parser: argparse.ArgumentParser, *, running: bool) -> 
 
 def open_session(args: argparse.Namespace, *, stream: bool = True, confirm: Any = None) -> Any:
     """Load FILE and start a session with the command line's options."""
+    from pathlib import Path
+
     import gptkit
     from gptkit.prompts.variables import parse_assignments
-
-    from pathlib import Path
 
     if not Path(args.file).is_file():  # a wrong command line, as for validate: exit 2
         err(f"gptkit {args.command}: no such file: {args.file}")

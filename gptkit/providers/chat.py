@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gptkit.providers.base import Completion, Request, StreamError, WireCache, json_schema_name
 from gptkit.messages import Message, ToolCall, Usage
+from gptkit.providers.base import Completion, Request, StreamError, WireCache, json_schema_name
 
 PATH = "/chat/completions"
 

@@ -12,9 +12,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from gptkit.messages import ToolCall
 from gptkit.providers.errors import redact
 from gptkit.runtime.events import ToolFinished
-from gptkit.messages import ToolCall
 from gptkit.tools.base import Tool, ToolArgumentsError, ToolContext, ToolFailure
 
 #: Asked before a ``confirm: true`` tool runs: (tool name, arguments) -> allowed?

@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gptkit.prompts.render import MemoryView
 from gptkit.messages import Message
+from gptkit.prompts.render import MemoryView
 
 if TYPE_CHECKING:
     from gptkit.config.models import Assistant

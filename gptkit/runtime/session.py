@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gptkit.errors import GptkitError, UsageError
+from gptkit.messages import Message, Usage
 from gptkit.providers.base import Request
 from gptkit.runtime.events import Answer, Event, TextDelta, ToolFinished, ToolStarted
 from gptkit.runtime.memory import ConversationMemory
-from gptkit.messages import Message, Usage
 
 if TYPE_CHECKING:
     from gptkit.config.models import Assistant
