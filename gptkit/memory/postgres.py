@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from gptkit.errors import StoreError
-from gptkit.memory.store import SQLStore
+from gptkit.memory.sql import SQLStore
 
 CONNECT_TIMEOUT_S = 10
 MIGRATION_LOCK = 0x67707470_6B697401  # "gptkit" + 1: any fixed number unlikely to collide

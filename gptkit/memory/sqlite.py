@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gptkit.errors import StoreError
-from gptkit.memory.store import SQLStore
+from gptkit.memory.sql import SQLStore
 
 BUSY_TIMEOUT_S = 30.0
 
