@@ -42,6 +42,22 @@ class StreamError(Exception):
     """The stream ended in a way that makes the reply unusable (an error event, no end)."""
 
 
+def function_tool(spec: ToolSpec) -> dict[str, Any]:
+    """A tool's name, description, parameters and strictness, as both APIs name them."""
+    return {
+        "name": spec.name,
+        "description": spec.description,
+        "parameters": spec.parameters,
+        "strict": spec.strict,
+    }
+
+
+def sampling(settings: ModelSettings) -> dict[str, Any]:
+    """The sampling settings that both APIs take under the same names, when set."""
+    found = {"temperature": settings.temperature, "top_p": settings.top_p}
+    return {key: value for key, value in found.items() if value is not None}
+
+
 def json_schema_name(schema: dict[str, Any]) -> str:
     """The name sent with a structured-output schema (its title, made safe, else ``answer``)."""
     title = str(schema.get("title") or "answer")

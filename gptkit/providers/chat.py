@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from gptkit.messages import Message, ToolCall, Usage
-from gptkit.providers.base import Completion, Request, StreamError, WireCache, json_schema_name
+from gptkit.providers.base import (
+    Completion,
+    Request,
+    StreamError,
+    WireCache,
+    function_tool,
+    json_schema_name,
+    sampling,
+)
 
 PATH = "/chat/completions"
 
@@ -17,22 +25,8 @@ def build_body(request: Request) -> dict[str, Any]:
     messages.extend(map(_cached, request.messages))
     body: dict[str, Any] = {"model": request.model, "messages": messages}
     if request.tools:
-        body["tools"] = [
-            {
-                "type": "function",
-                "function": {
-                    "name": t.name,
-                    "description": t.description,
-                    "parameters": t.parameters,
-                    "strict": t.strict,
-                },
-            }
-            for t in request.tools
-        ]
-    if settings.temperature is not None:
-        body["temperature"] = settings.temperature
-    if settings.top_p is not None:
-        body["top_p"] = settings.top_p
+        body["tools"] = [{"type": "function", "function": function_tool(t)} for t in request.tools]
+    body.update(sampling(settings))
     if settings.max_output_tokens is not None:
         # OpenAI wants max_completion_tokens (reasoning models refuse max_tokens); compatible
         # servers (Ollama, llama.cpp, older vLLM) know max_tokens.

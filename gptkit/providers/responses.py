@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from gptkit.messages import Message, ToolCall, Usage
-from gptkit.providers.base import Completion, Request, StreamError, WireCache, json_schema_name
+from gptkit.providers.base import (
+    Completion,
+    Request,
+    StreamError,
+    WireCache,
+    function_tool,
+    json_schema_name,
+    sampling,
+)
 
 PATH = "/responses"
 
@@ -27,20 +35,8 @@ def build_body(request: Request) -> dict[str, Any]:
         "store": False,
     }
     if request.tools:
-        body["tools"] = [
-            {
-                "type": "function",
-                "name": t.name,
-                "description": t.description,
-                "parameters": t.parameters,
-                "strict": t.strict,
-            }
-            for t in request.tools
-        ]
-    if settings.temperature is not None:
-        body["temperature"] = settings.temperature
-    if settings.top_p is not None:
-        body["top_p"] = settings.top_p
+        body["tools"] = [{"type": "function", **function_tool(t)} for t in request.tools]
+    body.update(sampling(settings))
     if settings.max_output_tokens is not None:
         body["max_output_tokens"] = settings.max_output_tokens
     if settings.reasoning_effort is not None:
