@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pg_server import PG_URL, postgres_unavailable
 
 from gptkit.errors import StoreError
 from gptkit.memory import policies, tokens
@@ -25,29 +26,6 @@ from gptkit.memory.redact import Redactor, luhn_ok
 from gptkit.memory.sqlite import SQLiteStore
 from gptkit.memory.store import Store, default_home, open_store
 from gptkit.messages import Message, ToolCall, Usage
-
-PG_URL = os.environ.get("GPTKIT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-_pg_reason: list[str | None] = []
-
-
-def postgres_unavailable() -> str | None:
-    """Why the PostgreSQL tests cannot run here, or None when they can (checked once)."""
-    if not _pg_reason:
-        try:
-            import psycopg
-        except ImportError:
-            _pg_reason.append("psycopg is not installed (pip install -e '.[dev]')")
-        else:
-            try:
-                with psycopg.connect(PG_URL, connect_timeout=3, autocommit=True) as conn:
-                    conn.execute("SELECT 1")
-                _pg_reason.append(None)
-            except psycopg.Error as exc:
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                _pg_reason.append(
-                    f"no PostgreSQL server reachable at {PG_URL} ({first}); run .ci/ensure-postgres"
-                )
-    return _pg_reason[0]
 
 
 class Backend:

@@ -5,7 +5,6 @@ Writers are separate processes (``python -c WORKER``), as separate ``gptkit`` ru
 
 from __future__ import annotations
 
-import os
 import select
 import signal
 import sqlite3
@@ -17,11 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pg_server import PG_URL, postgres_unavailable
 
 from gptkit.memory.store import Store, open_store
 from gptkit.messages import Message, ToolCall
 
-PG_URL = os.environ.get("GPTKIT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 WORKERS = 8
 TURNS = 50
 SESSION = "shared-session"
@@ -123,24 +122,10 @@ class Target:
                 conn.execute(f'DROP SCHEMA "{self.schema}" CASCADE')
 
 
-def _postgres_unavailable() -> str | None:
-    try:
-        import psycopg
-    except ImportError:
-        return "psycopg is not installed (pip install -e '.[dev]')"
-    try:
-        with psycopg.connect(PG_URL, connect_timeout=3, autocommit=True) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.Error as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return f"no PostgreSQL server reachable at {PG_URL} ({first}); run .ci/ensure-postgres"
-    return None
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     if request.param == "postgres":
-        reason = _postgres_unavailable()
+        reason = postgres_unavailable()
         if reason:
             pytest.skip(reason)
     t = Target(request.param, tmp_path)
