@@ -108,3 +108,15 @@ def test_a_streamed_secret_never_gets_through_however_it_is_split(cuts: list[int
     out += redactor.flush()
     assert key not in out
     assert out == text.replace(key, "***")
+
+
+def test_the_rendered_context_is_what_validate_knows_of() -> None:
+    from gptkit.prompts.context import CONTEXT
+    from gptkit.prompts.render import Context
+
+    config = gptkit.load(Path(__file__).parent / "projects" / "runner" / "assistant.yaml")
+    rendered = Context(config, {}).as_dict()
+    assert set(rendered) == set(CONTEXT)
+    for name, attributes in CONTEXT.items():
+        if attributes is not None:
+            assert set(rendered[name]) == attributes, name

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gptkit.messages import Message
 from gptkit.prompts.render import MemoryView
@@ -60,10 +60,6 @@ class ConversationMemory:
     def stored(self) -> bool:
         """Whether turns go to the store (a session id, and a policy that keeps anything)."""
         return self.session_id is not None and self.policy != "none"
-
-    @property
-    def uses_store(self) -> bool:
-        return self.stored or self.config.memory.long_term
 
     @property
     def store(self) -> Store:
@@ -214,5 +210,6 @@ def summary_request_text(previous: str, messages: list[Message]) -> str:
     return "\n".join(lines)
 
 
-def summary_messages(previous: str, messages: list[Message]) -> Any:
+def summary_messages(previous: str, messages: list[Message]) -> list[Message]:
+    """The one message of a summary call."""
     return [Message("user", summary_request_text(previous, messages))]
