@@ -22,7 +22,9 @@ from typing import Any
 from gptkit.errors import GptkitError
 from gptkit.providers.errors import redact
 
-FAKE_SERVER_MARK = "gptkit.testing"
+#: The system_fingerprint gptkit.testing's fake server puts on every answer (the same constant
+#: lives in gptkit.testing.server; importing it here would load the server for every recording).
+FAKE_SERVER_FINGERPRINT = "fp_gptkit.testing"
 
 
 class CassetteError(GptkitError):
@@ -185,8 +187,15 @@ async def _tee(reply: Any, events: list[Any], secrets: Iterable[str]) -> Any:
 
 
 def _from_fake_server(response: dict[str, Any]) -> bool:
-    bodies = [response.get("body")] + list(response.get("stream") or ())
-    return any(FAKE_SERVER_MARK in json.dumps(b) for b in bodies if isinstance(b, dict))
+    """Whether a recorded reply carries the fake server's fingerprint (a body, a chunk, or
+    the ``response`` object of a Responses event)."""
+    for part in [response.get("body"), *(response.get("stream") or ())]:
+        if isinstance(part, dict):
+            inner = part.get("response")
+            for candidate in (part, inner if isinstance(inner, dict) else {}):
+                if candidate.get("system_fingerprint") == FAKE_SERVER_FINGERPRINT:
+                    return True
+    return False
 
 
 def _write_yaml(path: Path, document: dict[str, Any], note: str) -> None:

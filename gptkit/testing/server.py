@@ -40,7 +40,7 @@ from gptkit.testing.script import (
 __all__ = ["FakeOpenAI"]
 
 DEFAULT_MODEL = "fake-model"
-FINGERPRINT = "fp_gptkit.testing"
+FINGERPRINT = "fp_gptkit.testing"  # gptkit.providers.cassette recognises recordings by it
 """Every answer body (and every streamed chunk or ``response`` object) carries this as
 ``system_fingerprint``, so a recording can tell it came from the fake server."""
 _ids = itertools.count(1)
