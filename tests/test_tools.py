@@ -22,8 +22,8 @@ from jsonschema import Draft202012Validator
 from pydantic_core import to_jsonable_python
 
 from gptkit.config.models import Assistant
+from gptkit.config.strict import strict_issues
 from gptkit.errors import ToolError
-from gptkit.lint.strict import strict_issues
 from gptkit.tools.base import Tool, ToolArgumentsError, ToolContext, ToolFailure
 from gptkit.tools.builtin import builtin_tool, evaluate
 from gptkit.tools.python import PythonTool, to_text

@@ -200,7 +200,7 @@ def check_json_schema(
     composed: Composed, schema: dict[str, Any], path: YPath, *, strict: bool, what: str
 ) -> None:
     """Check that ``schema`` is a valid JSON Schema and, with ``strict``, strict-compatible."""
-    from gptkit.lint.strict import strict_issues
+    from gptkit.config.strict import strict_issues
 
     exc = _metaschema_error(schema)
     if exc is not None:

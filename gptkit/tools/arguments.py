@@ -6,9 +6,11 @@ Schema of the YAML file and checks with jsonschema. Both turn the model's raw JS
 keyword arguments or a :class:`ToolArgumentsError` whose message the model can act on; nothing
 unchecked ever reaches the function.
 
-In strict mode (OpenAI's), every property is required and optional values are nullable, so a
-model that wants the default sends ``null``: for a derived schema, a ``null`` for a parameter (or
-nested field) that has a default means "use the default", in strict and non-strict mode alike.
+The rewrite of a derived schema for OpenAI strict mode is :mod:`gptkit.config.strict`'s (validate
+shares its rules). In strict mode every property is required and optional values are nullable,
+so a model that wants the default sends ``null``: for a derived schema, a ``null`` for a
+parameter (or nested field) that has a default means "use the default", in strict and non-strict
+mode alike.
 """
 
 from __future__ import annotations
@@ -21,31 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+from gptkit.config.strict import NotStrict, strict_rewrite
 from gptkit.errors import ToolError
-from gptkit.lint.strict import FORMATS, strict_issues
 from gptkit.tools.base import ToolArgumentsError, ToolContext
 
 MAX_SHOWN_ERRORS = 5
 MAX_SHOWN_VALUE = 40
-
-# Keywords strict mode refuses but gptkit can drop from what the model sees: the pydantic model
-# (or jsonschema) still checks them on every call, so nothing unchecked gets through.
-_DROPPED_IN_STRICT = frozenset(
-    {
-        "default",
-        "title",
-        "examples",
-        "minLength",
-        "maxLength",
-        "minProperties",
-        "maxProperties",
-        "uniqueItems",
-        "discriminator",
-        "readOnly",
-        "writeOnly",
-        "deprecated",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -286,89 +269,14 @@ def _path_key(error: Any) -> list[str]:
 
 
 def strict_schema(schema: dict[str, Any], tool: str) -> dict[str, Any]:
-    """Rewrite a derived schema for OpenAI strict mode, or raise :class:`ToolError` saying why not.
+    """The derived ``schema`` rewritten for OpenAI strict mode, or a :class:`ToolError` saying why not.
 
-    Every object lists all its properties in ``required`` and sets ``additionalProperties:
-    false``; a property that was optional becomes nullable. Keywords strict mode refuses but
-    the local check enforces anyway (``minLength``, ``default``...) are dropped.
+    The rewrite itself (:func:`gptkit.config.strict.strict_rewrite`) is shared with ``validate``.
     """
-    out = _strict_node(schema, (), tool)
-    for path, message, _hint in strict_issues(out):
-        raise ToolError(
-            f"tool '{tool}': {_place(path)} cannot be sent in OpenAI strict mode: {message}. "
-            "Change its type, or set strict: false on the tool."
-        )
-    return out
-
-
-def _place(path: tuple[str | int, ...]) -> str:
-    """``parameter 'trip.stops'`` for a place inside a derived schema."""
-    names = [str(p) for i, p in enumerate(path) if i and path[i - 1] == "properties"]
-    if path[:1] in (("$defs",), ("definitions",)) and len(path) > 1:
-        names.insert(0, str(path[1]))
-    return f"parameter '{'.'.join(names)}'" if names else "the parameters"
-
-
-def _strict_node(node: Any, path: tuple[str, ...], tool: str) -> Any:
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in _DROPPED_IN_STRICT or (key == "format" and value not in FORMATS):
-            continue
-        if key == "oneOf":  # pydantic's tagged unions: the branches never overlap
-            key = "anyOf"
-        if key == "properties" and isinstance(value, dict):
-            value = {n: _strict_node(s, (*path, n), tool) for n, s in value.items()}
-        elif key in ("$defs", "definitions") and isinstance(value, dict):
-            value = {n: _strict_node(s, (n,), tool) for n, s in value.items()}
-        elif key == "items" and isinstance(value, dict):
-            value = _strict_node(value, (*path, "[]"), tool)
-        elif key == "anyOf" and isinstance(value, list):
-            value = [_strict_node(s, path, tool) for s in value]
-        out[key] = value
-    types = out.get("type") if isinstance(out.get("type"), list) else [out.get("type")]
-    if "object" in types or "properties" in out:
-        extra = out.get("additionalProperties")
-        if "properties" not in out or (extra not in (None, False)):
-            where = f"parameter '{_where(path)}'" if path else "the parameters"
-            raise ToolError(
-                f"tool '{tool}': {where} is a free-form mapping, which OpenAI strict mode "
-                "cannot describe. Use a pydantic model or TypedDict with named fields, or set "
-                "strict: false on the tool."
-            )
-        required = set(out.get("required", ()))
-        out["properties"] = {
-            n: s if n in required else _nullable(s) for n, s in out["properties"].items()
-        }
-        out["required"] = list(out["properties"])
-        out["additionalProperties"] = False
-    return out
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    if _allows_null(schema):
-        return schema
-    kind = schema.get("type")
-    if isinstance(kind, str) and "enum" not in schema and "const" not in schema:
-        return {**schema, "type": [kind, "null"]}
-    if isinstance(schema.get("anyOf"), list):
-        return {**schema, "anyOf": [*schema["anyOf"], {"type": "null"}]}
-    inner = {k: v for k, v in schema.items() if k != "description"}
-    wrapped: dict[str, Any] = {"anyOf": [inner, {"type": "null"}]}
-    if "description" in schema:
-        wrapped["description"] = schema["description"]
-    return wrapped
-
-
-def _allows_null(schema: dict[str, Any]) -> bool:
-    kind = schema.get("type")
-    if kind == "null" or (isinstance(kind, list) and "null" in kind):
-        return True
-    branches = schema.get("anyOf")
-    return isinstance(branches, list) and any(
-        isinstance(b, dict) and _allows_null(b) for b in branches
-    )
+    try:
+        return strict_rewrite(schema)
+    except NotStrict as exc:
+        raise ToolError(f"tool '{tool}': {exc}") from None
 
 
 def drop_default_nulls(value: Any, schema: Any, root: dict[str, Any]) -> Any:
