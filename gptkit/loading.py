@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from gptkit.config.cassette_file import check_cassette
 from gptkit.config.compose import Composed, compose
 from gptkit.config.problems import Problem
 from gptkit.config.yamlfile import load_document
@@ -66,22 +67,6 @@ def check_file(
         return Report(path, kind, _check_part(path) if kind == "partial" else [])
     composed = _composed(path, root, "validate", environ)
     return Report(path, kind, _sorted(composed.problems))
-
-
-def check_cassette(path: Path) -> tuple[list[Problem], dict]:
-    """Read a cassette and check it against ``schemas/cassette.schema.json``: (problems, data)."""
-    from gptkit.config import schema
-    from gptkit.config.secrets import secret_problems
-
-    doc = load_document(path)
-    composed = Composed(path, path.parent, doc.data, doc.nodes, list(doc.problems), [doc])
-    if doc.ok:
-        if isinstance(doc.data, dict):
-            schema.check(composed, "cassette")
-            composed.problems.extend(secret_problems(doc))
-        else:
-            composed.problem((), "type", "a cassette must be a mapping, starting with 'version: 1'")
-    return composed.problems, doc.data if isinstance(doc.data, dict) else {}
 
 
 def _check_part(path: Path) -> list[Problem]:

@@ -118,7 +118,7 @@ class Replayer:
 
 def load_cassette(path: Path) -> dict[str, Any]:
     """Read and check a cassette file; raise CassetteError with every problem."""
-    from gptkit.loading import check_cassette
+    from gptkit.config.cassette_file import check_cassette
 
     problems, document = check_cassette(path)
     errors = [p for p in problems if p.severity == "error"]
