@@ -10,19 +10,21 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["Assistant", "ConfigError", "GptkitError", "Problem", "__version__", "load"]
+__all__ = ["Assistant", "ConfigError", "GptkitError", "Problem", "Session", "__version__", "load"]
 
 if TYPE_CHECKING:
     from gptkit.config.models import Assistant
     from gptkit.config.problems import Problem
     from gptkit.errors import ConfigError, GptkitError
     from gptkit.loading import load
+    from gptkit.runtime.session import Session
 
 _LAZY = {
     "Assistant": "gptkit.config.models",
     "ConfigError": "gptkit.errors",
     "GptkitError": "gptkit.errors",
     "Problem": "gptkit.config.problems",
+    "Session": "gptkit.runtime.session",
     "load": "gptkit.loading",
 }
 

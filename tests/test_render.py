@@ -53,7 +53,7 @@ def test_values_are_data_and_never_rendered_again(tmp_path: Path) -> None:
 
 def test_the_context_of_format_md() -> None:
     config = gptkit.load(Path(__file__).parent / "projects" / "runner" / "assistant.yaml")
-    session = config.session(variables={"who": "Rui"})
+    session = gptkit.Session(config, variables={"who": "Rui"})
     assert session.system_prompt() == "You help Rui with sums. Tools: add slow_echo book calculator meet \n"
 
 

@@ -1,4 +1,4 @@
-"""The Python API: gptkit.load(path).session() with send/stream and their async twins."""
+"""The Python API: gptkit.Session(gptkit.load(path)) with send/stream and their async twins."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ ENV = {"OPENAI_API_KEY": "sk-test-abcdefghijklmnopqrstuvwxyz", "GPTKIT_TEST_RETR
 
 def session(server: FakeOpenAI, **options):
     config = gptkit.load(ASSISTANT, environ=ENV)
-    return config.session(base_url=server.url, environ=ENV, **options)
+    return gptkit.Session(config, base_url=server.url, environ=ENV, **options)
 
 
 def test_send_keeps_the_conversation_and_stream_yields_events() -> None:
@@ -43,7 +43,7 @@ def test_send_keeps_the_conversation_and_stream_yields_events() -> None:
 def test_async_twins() -> None:
     async def main(url: str) -> list:
         config = gptkit.load(ASSISTANT, environ=ENV)
-        chat = config.session(base_url=url, environ=ENV, stream=False)
+        chat = gptkit.Session(config, base_url=url, environ=ENV, stream=False)
         answer = await chat.asend("one")
         events = [e async for e in chat.astream("two")]
         await chat.aclose()
@@ -130,7 +130,7 @@ def test_init_writes_an_assistant_that_validates_and_runs(tmp_path, monkeypatch)
     script = [tool_calls(call("count_words", {"text": "one two three."}, id="w1")), text("3 words.")]
     with FakeOpenAI(script) as server:
         config = gptkit.load(tmp_path / "notes-helper" / "assistant.yaml")
-        with config.session(base_url=server.url, environ=ENV) as chat:
+        with gptkit.Session(config, base_url=server.url, environ=ENV) as chat:
             answer = chat.send("how long is: one two three.")
     assert answer.text == "3 words."
     assert json.loads(answer.tool_calls[0].result) == {"words": 3, "sentences": 1, "characters": 14}

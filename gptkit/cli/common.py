@@ -45,7 +45,8 @@ def open_session(args: argparse.Namespace, *, stream: bool = True, confirm: Any 
         notice = tokens.take_notice()
         if notice:
             err(f"gptkit: note: {notice}")
-    return config.session(
+    return gptkit.Session(
+        config,
         variables=variables,
         user=args.user,
         session_id=args.session,

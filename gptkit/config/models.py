@@ -316,9 +316,3 @@ class Assistant(_Model):
     def secret_values(self) -> frozenset[str]:
         """Values substituted from secret-named ``${VAR}``s; they print as ***."""
         return self._secrets
-
-    def session(self, **options: Any) -> Any:
-        """Start a conversation: a :class:`gptkit.runtime.session.Session` (see its options)."""
-        from gptkit.runtime.session import Session
-
-        return Session(self, **options)

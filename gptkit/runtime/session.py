@@ -1,4 +1,4 @@
-"""A conversation with an assistant: ``gptkit.load(path).session()``.
+"""A conversation with an assistant: ``gptkit.Session(gptkit.load(path))``.
 
 A turn is the user's message, then model calls and tool rounds until the model answers or
 ``limits.max_tool_rounds`` is reached, then the answer. The turn is kept only when it completes:
@@ -7,7 +7,7 @@ a failure anywhere (the API, a cut stream, the round limit, an answer that does 
 
 ::
 
-    session = gptkit.load("assistant.yaml").session(variables={"home_city": "Porto"})
+    session = gptkit.Session(gptkit.load("assistant.yaml"), variables={"home_city": "Porto"})
     print(session.send("Plan a weekend in Lisbon"))
     for event in session.stream("And what should I pack?"):
         ...

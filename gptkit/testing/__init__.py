@@ -13,7 +13,7 @@ It answers each model request with the next reply of a script and records every 
             text("Pack an umbrella."),                                       # 2nd request
         ]
         with FakeOpenAI(script) as server:
-            session = gptkit.load("assistant.yaml").session(base_url=server.url)
+            session = gptkit.Session(gptkit.load("assistant.yaml"), base_url=server.url)
             ...  # talk to the assistant: one turn, two model requests
         first, second = server.requests
         assert "get_weather" in first.tool_names()             # the tool was offered
