@@ -686,10 +686,23 @@ def test_to_text(value: Any, text: str) -> None:
     assert to_text(value) == text
 
 
-def test_exceptions_propagate_to_the_dispatcher(project: Path) -> None:
-    tool = one(project, "fails")
+def test_a_tool_exception_reaches_the_dispatcher_and_becomes_an_error_result(
+    project: Path,
+) -> None:
+    """The python tool lets its function's exception through; the dispatcher turns it into an
+    error result the model reads, and the other call of the same round still runs."""
+    from gptkit.messages import ToolCall
+    from gptkit.runtime.dispatch import Limits, dispatch
+
+    failing = one(project, "fails")
     with pytest.raises(RuntimeError, match="boom"):
-        call(tool, '{"reason": "boom"}')
+        call(failing, '{"reason": "boom"}')
+    tools = {"fails": failing, "point": one(project, "point")}
+    calls = [ToolCall("c1", "fails", '{"reason": "boom"}'), ToolCall("c2", "point", "{}")]
+    results = asyncio.run(dispatch(calls, tools, ToolContext("tester"), Limits()))
+    assert [(r.call.id, r.error) for r in results] == [("c1", True), ("c2", False)]
+    assert "RuntimeError" in results[0].result and "boom" in results[0].result
+    assert results[1].result == '{"x": 1, "label": "héllo"}'
 
 
 # --- builtins -----------------------------------------------------------------------------------
