@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,17 +153,66 @@ def test_version() -> None:
     assert (result.returncode, result.stdout) == (0, f"gptkit {__version__}\n")
 
 
-def test_validate_never_imports_the_api_client() -> None:
-    probe = ("import sys, runpy\n"
-             "sys.argv = ['gptkit', 'validate', 'assistants', 'examples']\n"
+# What `import openai` brings into a fresh interpreter (itself, its HTTP library, pydantic...),
+# and the HTTP library its client really sends with: the guard follows the client when it
+# changes libraries (it moved from httpx to httpx2), instead of watching a name it left behind.
+_CLIENT_PROBE = """
+import json, sys
+before = set(sys.modules)
+import openai
+brought = {m.split(".")[0] for m in set(sys.modules) - before}
+brought = sorted(m for m in brought - set(sys.stdlib_module_names) if not m.startswith("_"))
+client = openai.OpenAI(api_key="sk-probe", base_url="http://127.0.0.1:9/v1")
+http = next(c for c in type(client._client).__mro__ if not c.__module__.startswith("openai"))
+print(json.dumps({"brought": brought, "http": http.__module__.split(".")[0]}))
+"""
+
+
+@pytest.fixture(scope="module")
+def client() -> dict[str, Any]:
+    """``brought``: the modules `import openai` brings; ``http``: the client's HTTP library."""
+    result = subprocess.run([sys.executable, "-c", _CLIENT_PROBE], capture_output=True,
+                            text=True, cwd=REPO, timeout=120, check=True)
+    found: dict[str, Any] = json.loads(result.stdout)
+    assert "openai" in found["brought"] and found["http"] in found["brought"], found
+    return found
+
+
+@pytest.fixture(scope="module")
+def client_modules(client: dict[str, Any]) -> set[str]:
+    """Every top-level module the API client brings, and httpx and httpx2 whatever it brings."""
+    return {"openai", "httpx", "httpx2", *client["brought"]}
+
+
+@pytest.mark.parametrize("argv", [["validate", "assistants", "examples"], ["--version"]])
+def test_validate_and_version_never_import_the_api_client(
+    argv: list[str], client_modules: set[str]
+) -> None:
+    probe = ("import json, sys, runpy\n"
+             f"sys.argv = ['gptkit', *{argv!r}]\n"
              "try:\n    runpy.run_module('gptkit', run_name='__main__')\n"
              "except SystemExit as e:\n    code = e.code\n"
-             "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-             "('openai', 'httpx', 'pydantic'))\n"
+             f"banned = set({sorted(client_modules)!r})\n"
+             "heavy = sorted({m.split('.')[0] for m in sys.modules} & banned)\n"
              "print(code, heavy, file=sys.stderr)\n")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             cwd=REPO, timeout=120)
     assert result.stderr.strip().splitlines()[-1] == "0 []"
+
+
+def test_the_import_guard_catches_the_client_by_its_http_library_too(
+    client: dict[str, Any], client_modules: set[str]
+) -> None:
+    """The guard above can fail: a run that loads the client is caught, and so is its HTTP
+    library on its own (the library gptkit's client sends with, whatever its name)."""
+    probe = ("import json, sys\nimport gptkit.providers.client, openai\n"
+             f"banned = set({sorted(client_modules)!r})\n"
+             "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & banned)))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=REPO, timeout=120, check=True)
+    caught = set(json.loads(result.stdout))
+    assert {"openai", "pydantic", client["http"]} <= caught
+    assert client["http"] in client_modules
 
 
 def test_no_traceback_on_unreadable_input(tmp_path: Path) -> None:
