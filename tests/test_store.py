@@ -769,9 +769,8 @@ def test_token_counts_can_be_forced_approximate(monkeypatch: pytest.MonkeyPatch)
         tokens._reset()  # noqa: SLF001
 
 
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)  # no sqlite half to skip
 def test_postgres_reconnects_after_the_server_drops_the_connection(backend: Backend) -> None:
-    if backend.name != "postgres":
-        pytest.skip("PostgreSQL only")
     with backend.open() as store:
         history(store, turns=2)
         pid = store._conn.info.backend_pid  # type: ignore[attr-defined]  # noqa: SLF001
