@@ -1,4 +1,4 @@
-"""The exception family of gptkit.
+"""The exception family of gptkit: every public exception, each also ``gptkit.<Name>``.
 
 ::
 
@@ -8,10 +8,12 @@
      ├── RenderError       a template failed while rendering (time or size budget, a bad value)
      ├── ToolError         a tool could not be prepared (its module failed to import, say)
      ├── ProviderError     the model API failed: auth, not found, rate limit, timeout, a cut stream
+     ├── TurnError         a turn could not finish: the tool-round limit, an answer off its schema
      └── StoreError        the memory store failed or holds something unexpected
 
-Problems in files are values (:class:`gptkit.config.problems.Problem`), collected from every
-layer and raised once inside a :class:`ConfigError`.
+A failed turn leaves the conversation as it was, whichever of these it raises. Problems in files
+are values (:class:`gptkit.config.problems.Problem`), collected from every layer and raised once
+inside a :class:`ConfigError`. A leaf module: it imports nothing of gptkit at run time.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ class ToolError(GptkitError):
 
 class ProviderError(GptkitError):
     """Raised when the model API fails; the message names the base URL and what to check."""
+
+
+class TurnError(GptkitError):
+    """Raised when a turn cannot finish: the tool-round limit, or an answer that does not fit the schema."""
 
 
 class StoreError(GptkitError):

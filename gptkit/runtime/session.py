@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gptkit.errors import GptkitError, UsageError
+from gptkit.errors import TurnError, UsageError
 from gptkit.messages import Message, Usage
 from gptkit.providers.base import Request
 from gptkit.runtime.events import Answer, Event, TextDelta, ToolFinished, ToolStarted
@@ -34,10 +34,6 @@ if TYPE_CHECKING:
     from gptkit.providers.client import Provider
     from gptkit.runtime.dispatch import Confirm
     from gptkit.tools.base import Tool
-
-
-class TurnError(GptkitError):
-    """A turn could not finish: the tool-round limit, or an answer that does not fit the schema."""
 
 
 class Session:
