@@ -162,7 +162,7 @@ def strict_rewrite(schema: dict[str, Any]) -> dict[str, Any]:
     false``; a property that was optional becomes nullable. Keywords strict mode refuses but
     the local check enforces anyway (``minLength``, ``default``...) are dropped.
     """
-    out = _strict_node(schema, ())
+    out: dict[str, Any] = _strict_node(schema, ())
     for path, message, _hint in strict_issues(out):
         raise NotStrict(
             _place(path),
@@ -206,7 +206,8 @@ def _strict_node(node: Any, path: tuple[str, ...]) -> Any:
         elif key == "anyOf" and isinstance(value, list):
             value = [_strict_node(s, path) for s in value]
         out[key] = value
-    types = out.get("type") if isinstance(out.get("type"), list) else [out.get("type")]
+    kind = out.get("type")
+    types = kind if isinstance(kind, list) else [kind]
     if "object" in types or "properties" in out:
         extra = out.get("additionalProperties")
         if "properties" not in out or (extra not in (None, False)):

@@ -42,7 +42,7 @@ class Parameters:
     var_positional: bool = False
     signature: inspect.Signature | None = field(default=None, compare=False)
 
-    def call(self, arguments: dict[str, Any], context: ToolContext) -> tuple[list[Any], dict]:
+    def call(self, arguments: dict[str, Any], context: ToolContext) -> tuple[list[Any], dict[str, Any]]:
         """Split checked ``arguments`` into positional and keyword arguments, adding the context."""
         kwargs = {**arguments, **{name: context for name in self.context}}
         args = []
@@ -302,9 +302,9 @@ def drop_default_nulls(value: Any, schema: Any, root: dict[str, Any]) -> Any:
     return value
 
 
-def _branches(schema: dict[str, Any], root: dict[str, Any], depth: int = 0) -> list[dict]:
+def _branches(schema: dict[str, Any], root: dict[str, Any], depth: int = 0) -> list[dict[str, Any]]:
     """The alternatives of a union, nested unions flattened and references followed."""
-    found: list[dict] = []
+    found: list[dict[str, Any]] = []
     for key in ("anyOf", "oneOf"):
         for branch in schema.get(key, ()) if isinstance(schema.get(key), list) else ():
             branch = _resolve(branch, root)
