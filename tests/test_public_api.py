@@ -115,7 +115,10 @@ def test_import_gptkit_is_light_and_load_never_imports_the_api_client(tmp_path: 
     bad.write_text("version: 1\nname: bad\nmodel: {name: gpt-4o-mini, temperature: hot}\n")
     result = subprocess.run(
         [sys.executable, "-c", _PROBE, str(good), str(bad)],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)

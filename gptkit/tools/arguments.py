@@ -42,7 +42,9 @@ class Parameters:
     var_positional: bool = False
     signature: inspect.Signature | None = field(default=None, compare=False)
 
-    def call(self, arguments: dict[str, Any], context: ToolContext) -> tuple[list[Any], dict[str, Any]]:
+    def call(
+        self, arguments: dict[str, Any], context: ToolContext
+    ) -> tuple[list[Any], dict[str, Any]]:
         """Split checked ``arguments`` into positional and keyword arguments, adding the context."""
         kwargs = {**arguments, **{name: context for name in self.context}}
         args = []
