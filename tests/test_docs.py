@@ -138,3 +138,13 @@ def test_every_schema_key_is_documented() -> None:
     text = (REPO / "docs" / "format.md").read_text(encoding="utf-8")
     missing = sorted(k for k in keys if f"`{k}`" not in text)
     assert not missing, f"docs/format.md does not name these keys: {', '.join(missing)}"
+
+
+def test_every_problem_code_of_the_golden_cases_is_in_the_command_reference() -> None:
+    codes: set[str] = set()
+    for expected in (REPO / "tests" / "cases" / "invalid").glob("*.expected"):
+        codes.update(re.findall(r"\[([a-z-]+)\]$", expected.read_text(encoding="utf-8"), re.M))
+    text = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    table = text[text.index("## Problem codes"):]
+    missing = sorted(code for code in codes if f"`{code}`" not in table)
+    assert not missing, f"docs/cli.md's problem codes lack: {', '.join(missing)}"
