@@ -2,8 +2,8 @@
 
 - Every relative link in README.md and docs/*.md names a file or folder of this repository (and,
   for a Markdown target with ``#anchor``, a heading there). Nothing links outside the checkout.
-- Every ``yaml`` block of docs/format.md that is a whole assistant file (it has ``version:``)
-  passes ``gptkit validate``. A block whose first line is ``# file: PATH`` (``{# file: PATH #}``
+- Every ``yaml`` block of docs/format.md and README.md that is a whole assistant file (it has
+  ``version:``) passes ``gptkit validate``, and every ``yaml`` block there is YAML. A block whose first line is ``# file: PATH`` (``{# file: PATH #}``
   in a ``jinja`` block) is written under that name, so examples can extend or include each other;
   the tool packages of assistants/ and examples/ sit beside the examples, as they would in a
   project.
@@ -86,13 +86,13 @@ def _blocks(page: Path) -> list[tuple[str, str]]:
     return [(lang, body) for lang, body in _FENCE.findall(page.read_text(encoding="utf-8"))]
 
 
-def _project(tmp: Path) -> list[Path]:
-    """Write the examples of docs/format.md into ``tmp``; return the whole assistant files."""
+def _project(page: Path, tmp: Path) -> list[Path]:
+    """Write the examples of ``page`` into ``tmp``; return the whole assistant files."""
     for folder in [*(REPO / "assistants").iterdir(), *(REPO / "examples").iterdir()]:
         for package in folder.glob("*/__init__.py"):
             shutil.copytree(package.parent, tmp / package.parent.name, dirs_exist_ok=True)
     assistants = []
-    for index, (lang, body) in enumerate(_blocks(REPO / "docs" / "format.md")):
+    for index, (lang, body) in enumerate(_blocks(page)):
         first = body.splitlines()[0] if body else ""
         named = _FILE_LINE.match(first)
         whole = lang == "yaml" and re.search(r"^version:", body, re.M) is not None
@@ -108,15 +108,20 @@ def _project(tmp: Path) -> list[Path]:
     return assistants
 
 
-def test_every_yaml_block_of_the_format_page_is_yaml() -> None:
-    for lang, body in _blocks(REPO / "docs" / "format.md"):
+EXAMPLES = {REPO / "docs" / "format.md": 8, REPO / "README.md": 1}  # at least this many files
+
+
+@pytest.mark.parametrize("page", EXAMPLES, ids=lambda p: p.name)
+def test_every_yaml_block_is_yaml(page: Path) -> None:
+    for lang, body in _blocks(page):
         if lang == "yaml":
             YAML(typ="safe").load(body)
 
 
-def test_every_whole_assistant_file_in_the_format_page_validates(tmp_path: Path) -> None:
-    files = _project(tmp_path)
-    assert len(files) >= 8, "the format page has lost its examples"
+@pytest.mark.parametrize("page", EXAMPLES, ids=lambda p: p.name)
+def test_every_whole_assistant_file_validates(page: Path, tmp_path: Path) -> None:
+    files = _project(page, tmp_path)
+    assert len(files) >= EXAMPLES[page], f"{page.name} has lost its examples"
     env = {"PATH": "/usr/bin:/bin", "GPTKIT_HOME": str(tmp_path / "home")}
     result = subprocess.run(
         [*GPTKIT, "validate", "--format", "json", *map(str, files)],
