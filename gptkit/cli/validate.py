@@ -91,8 +91,30 @@ def _check_all(files: list[Path], root: Path | None) -> list[Report]:
     for file in files:
         if file_kind(file) == "test":
             continue  # the test-suite schema arrives with `gptkit test`
-        reports.append(check_file(file, root))
+        try:
+            reports.append(check_file(file, root))
+        except Exception as exc:  # a bug on one file must not hide the other files' reports
+            if os.environ.get("GPTKIT_DEBUG") == "1":
+                raise
+            reports.append(_internal_error(file, exc))
     return reports
+
+
+def _internal_error(file: Path, exc: Exception) -> Report:
+    """The report of a file that gptkit failed to check: an error, so the exit code is 1."""
+    from gptkit.config.problems import Problem
+    from gptkit.loading import Report, file_kind
+
+    problem = Problem(
+        file,
+        0,
+        0,
+        "",
+        "internal-error",
+        f"gptkit failed while checking this file: {type(exc).__name__}: {exc}",
+        "this is a bug in gptkit; run again with GPTKIT_DEBUG=1 to see where, and report it",
+    )
+    return Report(file, file_kind(file), [problem])
 
 
 @contextlib.contextmanager

@@ -324,6 +324,13 @@ def _tagged_union(error: Any, composed: Composed, path: YPath, mapping: dict[str
             "missing required key 'type'",
             f"add 'type:' with one of: {', '.join(names)}",
         )
+    elif not isinstance(tag, str):  # a mapping or a list cannot even be looked up
+        composed.problem(
+            (*path, "type"),
+            "type",
+            f"expected a string, got {_describe(tag)}",
+            f"a tool's type is one of: {', '.join(names)}",
+        )
     elif tag in mapping:
         index = [b.get("$ref") for b in error.schema["oneOf"]].index(mapping[tag])
         for sub in error.context:

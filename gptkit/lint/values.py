@@ -23,9 +23,9 @@ def check_variables(composed: Composed) -> None:
     if not isinstance(variables, dict):
         return
     for name, spec in variables.items():
-        if not isinstance(spec, dict) or spec.get("type") not in _PY_TYPES:
-            continue
-        kind = spec["type"]
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        if not isinstance(kind, str) or kind not in _PY_TYPES:
+            continue  # the schema check reports the type (a mapping or list is not a key)
         path = ("variables", name)
         if "default" in spec and not _is(spec["default"], kind):
             composed.problem(
