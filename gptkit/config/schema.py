@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gptkit.config.compose import Composed
-from gptkit.config.names import LATER_TOOL_TYPES, PATTERN_MEANING, SCHEMA_KINDS
+from gptkit.config.names import LATER_TOOL_TYPES, PATTERN_MEANING, SCHEMA_KINDS, URL_PATTERN
 from gptkit.config.yamlfile import YPath
 
 KINDS = SCHEMA_KINDS
@@ -276,8 +276,12 @@ def _pattern(error: Any, composed: Composed, path: YPath) -> None:
             at_key=True,
         )
         return
+    hint = None
+    if error.validator_value == URL_PATTERN and isinstance(error.instance, str):
+        if "://" not in error.instance and " " not in error.instance.strip():
+            hint = f"add the scheme: http://{error.instance.strip()}"
     composed.problem(
-        path, "pattern", f"{_describe(error.instance)} is not valid here: expected {meaning}"
+        path, "pattern", f"{_describe(error.instance)} is not valid here: expected {meaning}", hint
     )
 
 
