@@ -70,14 +70,14 @@ def check_file(
 
 def check_cassette(path: Path) -> tuple[list[Problem], dict]:
     """Read a cassette and check it against ``schemas/cassette.schema.json``: (problems, data)."""
-    from gptkit.config import schema
+    from gptkit.config.schema_errors import check
     from gptkit.config.secrets import secret_problems
 
     doc = load_document(path)
     composed = Composed(path, path.parent, doc.data, doc.nodes, list(doc.problems), [doc])
     if doc.ok:
         if isinstance(doc.data, dict):
-            schema.check(composed, "cassette")
+            check(composed, "cassette")
             composed.problems.extend(secret_problems(doc))
         else:
             composed.problem((), "type", "a cassette must be a mapping, starting with 'version: 1'")
@@ -102,14 +102,14 @@ def _composed(
     mode: Literal["validate", "run"],
     environ: Mapping[str, str] | None,
 ) -> Composed:
-    from gptkit.config import schema
+    from gptkit.config.schema_errors import check
     from gptkit.lint import lint
 
     composed = compose(path, root, mode=mode, environ=environ)
     if not any(d.ok for d in composed.documents[:1]):
         return composed
     if isinstance(composed.data, dict):
-        schema.check(composed)
+        check(composed)
         lint(composed)
     else:
         composed.problem(

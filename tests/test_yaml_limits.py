@@ -94,7 +94,7 @@ def _nested(draw: st.DrawFn, depth: int) -> str:
     for level in range(depth):
         style = draw(st.sampled_from(["flow-seq", "flow-map", "block-seq", "block-map"]))
         if flow or style.startswith("flow"):
-            text += "[" if style.endswith("seq") else "{k%d: " % level
+            text += "[" if style.endswith("seq") else f"{{k{level}: "
             flow = True
         elif style == "block-seq":
             text += "- "

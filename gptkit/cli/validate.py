@@ -72,7 +72,9 @@ def handle(args: argparse.Namespace) -> int:
 
     found = {name: discover([name], args.exclude) for name in paths}
     with _fewer_collections():
-        reports = _check_all(list(dict.fromkeys(f for files in found.values() for f in files)), root)
+        reports = _check_all(
+            list(dict.fromkeys(f for files in found.values() for f in files)), root
+        )
     notices = _empty_folders(found)
     if args.format == "json":
         out = render_json(reports, strict=args.strict, notices=notices)

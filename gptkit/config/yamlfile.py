@@ -186,7 +186,7 @@ def parse_document(doc: Document) -> Document:
 SAFE_DEPTH = 400
 _FLOW_OPENERS_SAFE = SAFE_DEPTH // 2
 _PREFIX_SAFE = (SAFE_DEPTH - _FLOW_OPENERS_SAFE) // 2 - 2
-_PREFIX_CHARS = "[ \t\ufeff?:-]{%d}" % _PREFIX_SAFE
+_PREFIX_CHARS = f"[ \t\ufeff?:-]{{{_PREFIX_SAFE}}}"
 _LONG_PREFIX = re.compile(_PREFIX_CHARS)  # at the text's start (match)
 _LONG_PREFIX_AFTER_LF = re.compile("\n" + _PREFIX_CHARS)  # a literal first: searched fast
 _LONG_PREFIX_AFTER_BREAK = re.compile("[\n\r\x85\u2028\u2029]" + _PREFIX_CHARS)
