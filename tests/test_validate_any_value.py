@@ -176,3 +176,48 @@ def test_a_bug_on_one_file_still_prints_the_other_files_reports(tmp_path: Path) 
         "b.yaml:3:25: error: model.top_p: 9 is too large; the most allowed is 1 [range]",
         "2 errors, 0 warnings in 2 files",
     ]
+
+
+CASSETTE = Path(__file__).resolve().parents[1] / "examples" / "extends" / "extends.cassette.yaml"
+
+
+def _cassette_data() -> dict[str, Any]:
+    from ruamel.yaml import YAML
+
+    data: dict[str, Any] = YAML(typ="safe").load(CASSETTE.read_text(encoding="utf-8"))
+    return data
+
+
+@st.composite
+def grafted_cassettes(draw: st.DrawFn) -> dict[str, Any]:
+    """The example cassette with one to three values replaced by arbitrary JSON values."""
+    data = _cassette_data()
+    for _ in range(draw(st.integers(1, 3))):
+        place = draw(st.sampled_from(_places(data)))
+        parent: Any = data
+        for part in place[:-1]:
+            parent = parent[part]
+        parent[place[-1]] = draw(VALUE)
+    return data
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=grafted_cassettes())
+def test_any_value_anywhere_in_a_cassette_is_a_problem_not_a_crash(
+    folder: Path, data: dict[str, Any]
+) -> None:
+    file = folder / "any.cassette.yaml"
+    file.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    for problem in check_file(file).problems:
+        assert problem.line >= 0 and problem.column >= 0, problem
+
+
+def test_a_reply_with_both_body_and_stream_says_to_keep_one(tmp_path: Path) -> None:
+    """It fits both forms of a reply (a oneOf); that used to crash on an empty max()."""
+    data = _cassette_data()
+    data["exchanges"][0]["response"]["body"] = {"id": "x"}
+    file = tmp_path / "both.cassette.yaml"
+    file.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    problems = [(p.location, p.code, p.message, p.hint) for p in check_file(file).problems]
+    assert problems == [("exchanges[0].response", "one-of", "give one of 'body' or 'stream', not "
+                         "more", "remove the others")]

@@ -233,7 +233,10 @@ def _union(error: Any, composed: Composed, path: YPath) -> None:
     branches: dict[int, list[Any]] = {}
     for sub in error.context:
         branches.setdefault(sub.relative_schema_path[0], []).append(sub)
-    if branches and all(
+    if not branches:  # a oneOf that more than one branch accepts
+        _several(error, composed, path)
+        return
+    if all(
         e.validator == "type" and len(e.relative_path) == 0
         for errs in branches.values()
         for e in errs
@@ -245,6 +248,17 @@ def _union(error: Any, composed: Composed, path: YPath) -> None:
     best = max(branches.values(), key=lambda errs: max(len(e.absolute_path) for e in errs))
     for sub in best:
         _explain(sub, composed)
+
+
+def _several(error: Any, composed: Composed, path: YPath) -> None:
+    """A value that fits more than one branch of a ``oneOf`` (``body`` and ``stream``)."""
+    forms = error.validator_value if isinstance(error.validator_value, list) else []
+    keys = [key for form in forms if isinstance(form, dict) for key in form.get("required", [])]
+    if forms and all(isinstance(f, dict) and set(f) == {"required"} for f in forms):
+        named = " or ".join(f"'{key}'" for key in keys)
+        composed.problem(path, "one-of", f"give one of {named}, not more", "remove the others")
+        return
+    composed.problem(path, "one-of", "the value fits more than one of the forms allowed here")
 
 
 def _tagged_union(error: Any, composed: Composed, path: YPath, mapping: dict[str, str]) -> None:
