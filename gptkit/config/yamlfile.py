@@ -201,7 +201,8 @@ def _could_be_deep(text: str) -> bool:
     column), and the only characters that may stand before its first token on its line are
     spaces, tabs, a byte-order mark and the indicators ``-``, ``?`` and ``:``. So the depth is
     at most the number of flow openers plus twice (the longest such run at a line start + 2).
-    About 3 % of the time composing takes (two ``str.count`` and one literal-led search).
+    Two ``str.count`` and one search led by a literal: about 11 us a file on the 1000-file
+    corpus of ``bench/validate``, 0.2 % of the time validate spends on a file there.
     """
     if text.count("[") + text.count("{") > _FLOW_OPENERS_SAFE:
         return True
