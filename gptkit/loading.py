@@ -87,14 +87,14 @@ def _composed(
     mode: Literal["validate", "run"],
     environ: Mapping[str, str] | None,
 ) -> Composed:
-    from gptkit.config import schema
+    from gptkit.config.schema_errors import check
     from gptkit.lint import lint
 
     composed = compose(path, root, mode=mode, environ=environ)
     if not any(d.ok for d in composed.documents[:1]):
         return composed
     if isinstance(composed.data, dict):
-        schema.check(composed)
+        check(composed)
         lint(composed)
     else:
         composed.problem(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from gptkit.config.problems import Problem
@@ -33,15 +34,24 @@ def _shown(path: Path) -> str:
 
 
 def render_text(
-    reports: list[Report], *, strict: bool = False, color: bool = False, sources: bool = False
+    reports: list[Report],
+    *,
+    strict: bool = False,
+    color: bool = False,
+    sources: bool = False,
+    notices: Sequence[Problem] = (),
 ) -> str:
-    """``path:line:col: error: location: message [code]`` lines, hints, and a summary."""
+    """``path:line:col: error: location: message [code]`` lines, hints, and a summary.
+
+    ``notices`` are problems of the run rather than of one file (a folder with no assistant
+    file): printed after the files' problems and counted in the totals, not as files.
+    """
     red, yellow, cyan, bold, reset = (
         ("\033[31m", "\033[33m", "\033[36m", "\033[1m", "\033[0m") if color else ("",) * 5
     )
     lines: list[str] = []
     cache: dict[Path, list[str]] = {}
-    problems = _unique(reports)
+    problems = _unique(reports) + list(notices)
     for p in problems:
         severity = "error" if strict else p.severity
         tint = red if severity == "error" else yellow
@@ -76,8 +86,10 @@ def _source_line(path: Path, line: int, cache: dict[Path, list[str]]) -> str | N
     return text[line - 1].expandtabs() if 0 < line <= len(text) else None
 
 
-def render_json(reports: list[Report], *, strict: bool = False) -> str:
-    """One JSON document: files with their problems, and the totals."""
+def render_json(
+    reports: list[Report], *, strict: bool = False, notices: Sequence[Problem] = ()
+) -> str:
+    """One JSON document: files with their problems, the run's own problems, and the totals."""
     files = []
     for report in reports:
         files.append(
@@ -88,13 +100,12 @@ def render_json(reports: list[Report], *, strict: bool = False) -> str:
                 "problems": [_problem_json(p, strict) for p in report.problems],
             }
         )
-    errors, warnings = _counts(_unique(reports), strict)
-    return (
-        json.dumps(
-            {"files": files, "errors": errors, "warnings": warnings}, indent=2, ensure_ascii=False
-        )
-        + "\n"
-    )
+    errors, warnings = _counts(_unique(reports) + list(notices), strict)
+    document: dict[str, object] = {"files": files}
+    if notices:  # only then: the document stays the same for every run that finds files
+        document["problems"] = [_problem_json(p, strict) for p in notices]
+    document.update(errors=errors, warnings=warnings)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def _problem_json(p: Problem, strict: bool) -> dict[str, object]:
@@ -110,10 +121,12 @@ def _problem_json(p: Problem, strict: bool) -> dict[str, object]:
     }
 
 
-def render_github(reports: list[Report], *, strict: bool = False) -> str:
+def render_github(
+    reports: list[Report], *, strict: bool = False, notices: Sequence[Problem] = ()
+) -> str:
     """GitHub Actions workflow commands: ``::error file=PATH,line=L,col=C::MESSAGE``."""
     lines = []
-    problems = _unique(reports)
+    problems = _unique(reports) + list(notices)
     for p in problems:
         severity = "error" if strict else p.severity
         props = f"file={_property(_shown(p.path))}"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from gptkit.config.problems import Problem
     from gptkit.loading import Report
 
 
@@ -22,7 +23,9 @@ def register(commands: Any) -> None:
         "validate",
         help="check assistant files (no API call)",
         description="Check assistant files: YAML, schema, extends, templates, tools, secrets. "
-        "Reports every problem in every file. Exit 0 when there are no errors, 1 when any.",
+        "Reports every problem in every file. A folder with no assistant file in it is a "
+        "warning. Exit 0 when there are no errors, 1 when any (with --strict, warnings count "
+        "as errors).",
     )
     parser.add_argument(
         "paths",
@@ -67,20 +70,57 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     from gptkit.cli.report import render_github, render_json, render_text
 
+    found = {name: discover([name], args.exclude) for name in paths}
     with _fewer_collections():
-        reports = _check_all(discover(paths, args.exclude), root)
+        reports = _check_all(
+            list(dict.fromkeys(f for files in found.values() for f in files)), root
+        )
+    notices = _empty_folders(found)
     if args.format == "json":
-        out = render_json(reports, strict=args.strict)
+        out = render_json(reports, strict=args.strict, notices=notices)
     elif args.format == "github":
-        out = render_github(reports, strict=args.strict)
+        out = render_github(reports, strict=args.strict, notices=notices)
     else:
         out = render_text(
-            reports, strict=args.strict, color=_use_color(), sources=sys.stdout.isatty()
+            reports,
+            strict=args.strict,
+            color=_use_color(),
+            sources=sys.stdout.isatty(),
+            notices=notices,
         )
     sys.stdout.write(out)
     sys.stdout.flush()
-    failed = any(p.severity == "error" or args.strict for r in reports for p in r.problems)
+    problems = [p for r in reports for p in r.problems] + notices
+    failed = any(p.severity == "error" or args.strict for p in problems)
     return 1 if failed else 0
+
+
+def _empty_folders(found: dict[str, list[Path]]) -> list[Problem]:
+    """A warning for each folder named (or ``.``) that holds no assistant file to check.
+
+    ``gptkit validate emptydir`` passing with "0 files" hides a wrong path in a CI job. Named
+    files are checked as they are: a hook that passes only a changed partial is not warned.
+    """
+    from gptkit.config.problems import Problem
+    from gptkit.loading import file_kind
+
+    notices = []
+    for name, files in found.items():
+        if os.path.isdir(name) and not any(file_kind(f) == "assistant" for f in files):
+            notices.append(
+                Problem(
+                    Path(name),
+                    0,
+                    0,
+                    "",
+                    "no-assistant-file",
+                    "no assistant file found in this folder (searched for *.yaml and *.yml, "
+                    "skipping hidden ones, partials named _*, tests and cassettes)",
+                    "name an assistant file or a folder that holds one, or check --exclude",
+                    severity="warning",
+                )
+            )
+    return notices
 
 
 def _check_all(files: list[Path], root: Path | None) -> list[Report]:
@@ -91,8 +131,30 @@ def _check_all(files: list[Path], root: Path | None) -> list[Report]:
     for file in files:
         if file_kind(file) == "test":
             continue  # the test-suite schema arrives with `gptkit test`
-        reports.append(check_file(file, root))
+        try:
+            reports.append(check_file(file, root))
+        except Exception as exc:  # a bug on one file must not hide the other files' reports
+            if os.environ.get("GPTKIT_DEBUG") == "1":
+                raise
+            reports.append(_internal_error(file, exc))
     return reports
+
+
+def _internal_error(file: Path, exc: Exception) -> Report:
+    """The report of a file that gptkit failed to check: an error, so the exit code is 1."""
+    from gptkit.config.problems import Problem
+    from gptkit.loading import Report, file_kind
+
+    problem = Problem(
+        file,
+        0,
+        0,
+        "",
+        "internal-error",
+        f"gptkit failed while checking this file: {type(exc).__name__}: {exc}",
+        "this is a bug in gptkit; run again with GPTKIT_DEBUG=1 to see where, and report it",
+    )
+    return Report(file, file_kind(file), [problem])
 
 
 @contextlib.contextmanager

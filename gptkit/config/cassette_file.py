@@ -16,14 +16,14 @@ from gptkit.config.yamlfile import load_document
 
 def check_cassette(path: Path) -> tuple[list[Problem], dict[str, Any]]:
     """Read a cassette and check it against ``schemas/cassette.schema.json``: (problems, data)."""
-    from gptkit.config import schema
+    from gptkit.config.schema_errors import check
     from gptkit.config.secrets import secret_problems
 
     doc = load_document(path)
     composed = Composed(path, path.parent, doc.data, doc.nodes, list(doc.problems), [doc])
     if doc.ok:
         if isinstance(doc.data, dict):
-            schema.check(composed, "cassette")
+            check(composed, "cassette")
             composed.problems.extend(secret_problems(doc))
         else:
             composed.problem((), "type", "a cassette must be a mapping, starting with 'version: 1'")

@@ -9,7 +9,13 @@ from __future__ import annotations
 from gptkit.config.compose import Composed
 from gptkit.lint.templates import check_templates
 from gptkit.lint.tools import check_json_schema, check_tools
-from gptkit.lint.values import check_redact, check_secrets, check_size, check_variables
+from gptkit.lint.values import (
+    check_base_url,
+    check_redact,
+    check_secrets,
+    check_size,
+    check_variables,
+)
 
 
 def lint(composed: Composed) -> None:
@@ -20,6 +26,7 @@ def lint(composed: Composed) -> None:
     template = check_templates(composed)
     check_size(composed, template)
     check_variables(composed)
+    check_base_url(composed)
     check_tools(composed)
     check_redact(composed)
     output = composed.data.get("output")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from gptkit.config.compose import Composed
 from gptkit.config.known_models import context_window
-from gptkit.config.secrets import secret_problems
+from gptkit.config.names import URL_PATTERN
+from gptkit.config.secrets import find_secret, secret_problems
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -23,9 +26,9 @@ def check_variables(composed: Composed) -> None:
     if not isinstance(variables, dict):
         return
     for name, spec in variables.items():
-        if not isinstance(spec, dict) or spec.get("type") not in _PY_TYPES:
-            continue
-        kind = spec["type"]
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        if not isinstance(kind, str) or kind not in _PY_TYPES:
+            continue  # the schema check reports the type (a mapping or list is not a key)
         path = ("variables", name)
         if "default" in spec and not _is(spec["default"], kind):
             composed.problem(
@@ -78,6 +81,46 @@ def check_redact(composed: Composed) -> None:
                     "regex",
                     f"not a valid regular expression: {exc}",
                 )
+
+
+def check_base_url(composed: Composed) -> None:
+    """``model.base_url`` must be a URL an HTTP client can connect to: a host, a valid port.
+
+    The schema's pattern only asks for ``http://`` or ``https://`` and no spaces; a value that
+    fails it is reported there, and one holding an unset ``${VAR}`` where that is reported.
+    """
+    model = composed.data.get("model")
+    url = model.get("base_url") if isinstance(model, dict) else None
+    path = ("model", "base_url")
+    if not isinstance(url, str) or path in composed.unresolved or not re.search(URL_PATTERN, url):
+        return
+    problem = _url_problem(url)
+    if problem is not None:
+        message, hint = problem
+        shown = "the URL (it holds a secret, not shown)" if find_secret(url) else json.dumps(url)
+        composed.problem(path, "url", f"{shown} is not a valid URL: {message}", hint)
+
+
+def _url_problem(url: str) -> tuple[str, str] | None:
+    """What is wrong with ``url`` (an ``http(s)://`` text without spaces), and what to do."""
+    example = "such as http://localhost:4000/v1"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        netloc = url.split("://", 1)[1].split("/", 1)[0]
+        if "[" in netloc and "]" not in netloc:
+            return ("the '[' of an IPv6 address is not closed", "write it as http://[::1]:4000/v1")
+        if "Port out of range" in str(exc):
+            return (f"the port {netloc.rsplit(':', 1)[1]} is out of range", "a port is 1 to 65535")
+        if "Port" in str(exc):
+            return (f"the port {netloc.rsplit(':', 1)[1]!r} is not a number", example)
+        return (str(exc), example)
+    if not parts.hostname:
+        return ("it names no host", example)
+    if port == 0:
+        return ("the port 0 is out of range", "a port is 1 to 65535")
+    return None
 
 
 def check_secrets(composed: Composed) -> None:

@@ -25,8 +25,9 @@ def make_environment(root: Path | None = None) -> Any:
             if root is None:
                 raise TemplateNotFound(template)
             path = template_path(root, template)
-            if path is None or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
-                raise TemplateNotFound(template)
+            refused = _refusal(template, path)
+            if refused:
+                raise TemplateNotFound(template, refused)  # the message says what and why
             mtime = path.stat().st_mtime
             text = path.read_text(encoding="utf-8")
             return text, str(path), lambda: path.stat().st_mtime == mtime
@@ -44,6 +45,20 @@ def make_environment(root: Path | None = None) -> Any:
 def analysis_environment() -> Any:
     """A shared environment for parsing templates without rendering them."""
     return make_environment(None)
+
+
+def _refusal(name: str, path: Path | None) -> str | None:
+    """Why the include ``name`` (found at ``path``, None when outside) is refused, if it is."""
+    if path is None:
+        return (
+            f"the include '{name}' was refused: it leads outside the assistant's folder "
+            "(includes name files inside it, without '..')"
+        )
+    if not path.is_file():
+        return f"the included template '{name}' does not exist in the assistant's folder"
+    if path.stat().st_size > MAX_FILE_BYTES:
+        return f"the included template '{name}' was refused: it is over 10 MiB"
+    return None
 
 
 def template_path(root: Path, name: str) -> Path | None:
