@@ -415,7 +415,17 @@ class _Builder:
             self._bad_tag(node, path, tag)
             return None
         if is_scalar:
-            return node.value if tag == _STR else _scalar(tag, node.value)
+            if tag == _STR:
+                return node.value
+            value = _scalar(tag, node.value)
+            if isinstance(value, float) and not math.isfinite(value):
+                # JSON Schema's bounds let .nan through (every comparison is false) and JSON
+                # cannot carry it: refuse it here, where the line is known.
+                self.problem(
+                    node, path, "type", f"{node.value!r} is not a finite number",
+                    "write an ordinary number such as 0.7",
+                )
+            return value
         ident = id(node)
         self.active.add(ident)
         try:
