@@ -122,9 +122,7 @@ def to_text(value: Any) -> str:
     return str(value)
 
 
-def load_function(
-    target: Target, folder: Path, tool: str, reference: str
-) -> Callable[..., Any]:
+def load_function(target: Target, folder: Path, tool: str, reference: str) -> Callable[..., Any]:
     """Import ``target``'s module from ``folder`` (checked to be the located file); its attribute."""
     module = import_target(target, folder, tool, reference)
     where = target.file.name if target.file is not None else target.module
