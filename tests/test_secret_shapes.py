@@ -203,3 +203,10 @@ def test_no_shipped_cassette_shows_a_redacted_placeholder() -> None:
     assert "running locally" in (
         repo / "examples/env-substitution/env-substitution.cassette.yaml"
     ).read_text(encoding="utf-8")
+
+
+def test_a_bearer_token_folded_onto_the_next_line_is_found(tmp_path: Path) -> None:
+    file = tmp_path / "assistant.yaml"
+    folded = "send Authorization Bearer\n  abcdefghijklmnopqrstuvwxyz012345"
+    file.write_text(ASSISTANT.format(description=folded), encoding="utf-8")
+    assert [p.code for p in check_file(file).problems] == ["secret"]

@@ -124,7 +124,7 @@ def _module_names(path: Path) -> dict[str, ast.AST]:
         stat = path.stat()
     except OSError as exc:
         raise ResolveError("tool-module", f"cannot read {path.name}: {exc.strerror}") from exc
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    key = (str(path), stat.st_mtime_ns, stat.st_size)  # one stat, no resolve: cheap per reference
     if key not in _MODULES:
         try:
             _MODULES[key] = _parse_names(path, stat.st_size)
