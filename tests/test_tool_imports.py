@@ -165,3 +165,40 @@ def test_a_refused_standard_library_target_is_quoted_whole(tmp_path: Path) -> No
     result = gptkit("validate", str(tmp_path / "assistant.yaml"))
     assert result.returncode == 1
     assert "'os:system' names the standard-library module 'os'" in result.stdout
+
+
+def test_a_library_a_tool_uses_never_gets_a_project_file(tmp_path: Path) -> None:
+    """Only the project's own modules see its files by absolute name, not libraries they call."""
+    from gptkit.config.models import Assistant
+    from gptkit.tools.registry import build_tools
+
+    project = tmp_path / "project"
+    library = tmp_path / "lib"
+    project.mkdir()
+    library.mkdir()
+    (library / "helperlib_xyz.py").write_text(
+        "try:\n    import optional_dep_xyz\n    FOUND = True\nexcept ImportError:\n    FOUND = False\n"
+    )
+    (project / "optional_dep_xyz.py").write_text("raise RuntimeError('project file used')\n")
+    (project / "tools.py").write_text(
+        "import helperlib_xyz\n\n\ndef found() -> bool:\n"
+        '    """Whether the library found its optional dependency."""\n'
+        "    return helperlib_xyz.FOUND\n"
+    )
+    sys.path.insert(0, str(library))
+    try:
+        config = Assistant.model_validate(
+            {
+                "version": 1,
+                "name": "lib",
+                "model": {"name": "gpt-4o-mini"},
+                "instructions": "x",
+                "tools": [{"name": "found", "type": "python", "function": "tools:found"}],
+            }
+        )
+        (tool,) = build_tools(config, project)
+        assert tool.function() is False  # type: ignore[attr-defined]
+    finally:
+        sys.path.remove(str(library))
+        for name in ("helperlib_xyz", "optional_dep_xyz"):
+            sys.modules.pop(name, None)

@@ -247,15 +247,26 @@ class _AliasLoader(importlib.abc.Loader):
         module.__spec__ = self._spec  # already executed under its real name: only restore
 
 
+_IMPORT_SYSTEM = re.compile(r"(?:importlib|_frozen_importlib(?:_external)?)(?:\.|$)")
+
+
 def _importing_package() -> str | None:
-    """The private package of the nearest caller frame that belongs to a project's module."""
+    """The private package of the module whose code asked for the import, if it is a project's.
+
+    Only the importer counts (the nearest frame outside the import system): a library that a
+    tool uses, importing an optional dependency of its own, never gets a project file for it.
+    """
     frame = sys._getframe(1)
-    while frame is not None:
-        name = frame.f_globals.get("__name__")
-        if isinstance(name, str) and name.startswith(_PRIVATE_PREFIX):
-            package = name.partition(".")[0]
-            return package if package in sys.modules else None
+    while frame is not None and (
+        frame.f_globals is globals() or _IMPORT_SYSTEM.match(str(frame.f_globals.get("__name__")))
+    ):
         frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return None
+    name = frame.f_globals.get("__name__")
+    if isinstance(name, str) and name.startswith(_PRIVATE_PREFIX):
+        package = name.partition(".")[0]
+        return package if package in sys.modules else None
     return None
 
 
