@@ -191,10 +191,10 @@ class _SiblingFinder(importlib.abc.MetaPathFinder):
 
     Two places on ``sys.meta_path``:
 
-    - last (``fallback``): a top-level name that no other finder found, imported by code of a
-      project's module, is looked for in that project's folder. The importer is the nearest
-      frame of a module under a private package name; code outside the project never gets a
-      project file, and a name the standard library or an installed package has is never taken.
+    - last (``fallback``): a top-level name that no other finder found, imported by the code of
+      a project's module (the importing frame's module is under a private package name), is
+      looked for in that project's folder. Other code never gets a project file, and a name
+      the standard library or an installed package has is never taken.
     - first: ``lib.words`` when ``lib`` is already such a sibling is the private
       ``<package>.lib.words``, so a module is never loaded twice under two names.
     """
