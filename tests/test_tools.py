@@ -185,7 +185,10 @@ def isolated_imports(tmp_path: Path) -> Any:
     before = set(sys.modules)
     yield
     sys.path[:] = path
-    for name in set(sys.modules) - before:
+    # gptkit's private packages last, deepest first: a namespace package's path is computed
+    # from its parent's, so the parent must outlive it here.
+    added = set(sys.modules) - before
+    for name in sorted(added, key=lambda n: (n.startswith("_gptkit_project_"), -n.count("."))):
         module = sys.modules[name]
         file = getattr(module, "__file__", None) or ""
         locations = [str(p) for p in getattr(module, "__path__", []) or []]

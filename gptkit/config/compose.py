@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from gptkit.config.paths import inside, is_relative_name
 from gptkit.config.problems import Problem, format_location
-from gptkit.config.yamlfile import Document, Node, YPath, is_within, load_document, resolve_plain
+from gptkit.config.yamlfile import Document, Node, YPath, load_document, resolve_plain
 
 MAX_EXTENDS_DEPTH = 10
 SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
@@ -129,15 +130,15 @@ def _extends_target(
 
     if not isinstance(name, str) or not name:
         return None  # the schema check reports the type
-    if os.path.isabs(name) or name.startswith("~"):
+    if not is_relative_name(name):
         report(
             "path-outside",
             f"'{name}' is not a relative path",
             "extends names files relative to this one, inside the project",
         )
         return None
-    target = doc.path.parent / name
-    if not is_within(target, root):
+    target = inside(doc.path.parent, name, root)
+    if target is None:
         report(
             "path-outside",
             f"'{name}' leads outside the project folder",

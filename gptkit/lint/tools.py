@@ -71,7 +71,7 @@ def _check_python(composed: Composed, tool: dict[str, Any], path: YPath) -> None
     if not isinstance(reference, str) or ":" not in reference:
         return  # the schema check reports it
     try:
-        target = locate(reference, composed.root)
+        target = locate(reference, composed.path.parent, composed.root)
     except ResolveError as exc:
         composed.problem((*path, "function"), exc.code, exc.message, exc.hint)
         return

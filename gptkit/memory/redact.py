@@ -1,7 +1,8 @@
 """Redaction: what is removed from text before the memory store writes it.
 
 ``memory.redact`` names built-in patterns and custom ``{pattern, replace}`` rules; the runtime adds
-the literal values of the secrets it holds (the API key), which always become ``***``.
+the literal values of the secrets it holds (the API key), which become ``***`` when they are long
+and specific enough to be secrets (:func:`gptkit.config.secrets.worth_redacting`).
 
 Order, whatever the order in the file: literal secrets first, then the built-ins in a fixed order
 (``api_key``, ``email``, ``credit_card``, ``phone``: a card number is not half eaten as a phone
@@ -17,7 +18,8 @@ Built-ins, chosen to be conservative (a false positive mangles a conversation):
 - ``credit_card``: 13 to 19 digits, optionally grouped by spaces or dashes, passing the Luhn
   check -> ``[credit card]``
 - ``api_key``: the shapes of OpenAI, Anthropic, GitHub, GitLab, AWS, Slack, Google, Stripe and
-  Hugging Face keys, JSON Web Tokens and ``Bearer`` tokens -> ``[api key]``
+  Hugging Face keys, JSON Web Tokens and ``Bearer`` tokens -> ``[api key]``; the same list
+  (:data:`gptkit.config.secrets.SHAPES`) that ``validate`` refuses in a file
 """
 
 from __future__ import annotations
@@ -27,11 +29,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from gptkit.config.secrets import ANY_SECRET, LITERAL_REPLACEMENT, secret_values
 from gptkit.errors import StoreError
 
 BUILTIN_NAMES = ("api_key", "email", "credit_card", "phone")
-LITERAL_REPLACEMENT = "***"
-MIN_LITERAL_CHARS = 4  # shorter "secrets" would mangle ordinary words
 
 _EMAIL = re.compile(
     r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
@@ -46,23 +47,7 @@ _PHONE = re.compile(
 )
 _DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{4}")
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
-_API_KEY = re.compile(
-    "|".join(
-        (
-            r"\bsk-(?:proj-|ant-(?:api\d\d-)?|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}",  # OpenAI, Anthropic
-            r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}",  # Stripe
-            r"\bgh[pousr]_[A-Za-z0-9]{36,}",  # GitHub
-            r"\bgithub_pat_[A-Za-z0-9_]{40,}",
-            r"\bglpat-[A-Za-z0-9_\-]{20,}",  # GitLab
-            r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",  # AWS access key id
-            r"\bxox[abposr]-[A-Za-z0-9-]{10,}",  # Slack
-            r"\bAIza[0-9A-Za-z_\-]{35}",  # Google
-            r"\bhf_[A-Za-z0-9]{30,}",  # Hugging Face
-            r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",  # JWT
-            r"(?<=Bearer )[A-Za-z0-9._~+/-]{20,}=*",
-        )
-    )
-)
+_API_KEY = ANY_SECRET  # the one list of credential shapes, shared with validate
 
 
 def luhn_ok(digits: str) -> bool:
@@ -114,17 +99,14 @@ class Redactor:
         Args:
             rules: built-in names (``"email"``...), :class:`gptkit.config.models.RedactRule`
                 objects, or ``{"pattern": ..., "replace": ...}`` dicts.
-            literals: exact values (API keys) replaced by ``***`` wherever they appear; values
-                shorter than 4 characters are ignored.
+            literals: exact values (API keys) replaced by ``***`` wherever they appear; only
+                the values long and specific enough to be secrets count (see
+                :func:`gptkit.config.secrets.worth_redacting`): ``local`` is not replaced.
 
         Raises:
             StoreError: an unknown built-in name or an invalid regular expression.
         """
-        self._literals = sorted(
-            {s for s in literals if isinstance(s, str) and len(s) >= MIN_LITERAL_CHARS},
-            key=len,
-            reverse=True,  # the longer of two overlapping secrets first
-        )
+        self._literals = secret_values(literals)  # longest first: overlaps never leak
         names: set[str] = set()
         self._custom: list[tuple[re.Pattern[str], str]] = []
         for rule in rules:

@@ -62,11 +62,13 @@ def _refusal(name: str, path: Path | None) -> str | None:
 
 
 def template_path(root: Path, name: str) -> Path | None:
-    """Return the file an include name refers to, or None when it would leave ``root``."""
+    """Return the file an include name refers to, or None when it would leave ``root``.
+
+    The rule of :func:`gptkit.config.paths.inside`: ``./a.md``, ``a//b.md`` and ``x/../a.md``
+    are normal spellings of a file inside; absolute names, ``~`` and whatever resolves outside
+    (``..``, a symbolic link) are refused.
+    """
     if not name or os.path.isabs(name) or name.startswith("~"):
         return None
-    parts = name.replace("\\", "/").split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        return None
-    path = root.joinpath(*parts)
+    path = root / name.replace("\\", "/")  # pathlib drops "." and empty segments
     return path if is_within(path, root) else None

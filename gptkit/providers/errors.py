@@ -2,55 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
+from gptkit.config.secrets import StreamRedactor, redact
 from gptkit.errors import ProviderError
 
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret value in ``text`` by ``***`` (longest first, so none leaks in part)."""
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
-
-
-class StreamRedactor:
-    """Redacts secrets from text that arrives in pieces (a streamed answer).
-
-    A secret may be split across pieces, so a tail that could be the start of a secret is held
-    back until more text arrives or :meth:`flush`; any other text passes at once.
-    """
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self.secrets = tuple({s for s in secrets if s and len(s) >= 4})
-        self.buffer = ""
-
-    def feed(self, text: str) -> str:
-        if not self.secrets:
-            return text
-        self.buffer = redact(self.buffer + text, self.secrets)
-        hold = self._partial(self.buffer)
-        out = self.buffer[: len(self.buffer) - hold]
-        self.buffer = self.buffer[len(self.buffer) - hold :]
-        return out
-
-    def flush(self) -> str:
-        out, self.buffer = redact(self.buffer, self.secrets), ""
-        return out
-
-    def _partial(self, text: str) -> int:
-        """The length of the longest tail of ``text`` that begins some secret."""
-        longest = 0
-        for secret in self.secrets:
-            first = secret[0]
-            start = max(len(text) - len(secret) + 1, 0)
-            index = text.find(first, start)
-            while index != -1:
-                if secret.startswith(text[index:]):
-                    longest = max(longest, len(text) - index)
-                    break
-                index = text.find(first, index + 1)
-        return longest
+__all__ = ["StreamRedactor", "explain", "redact"]  # redaction lives in gptkit.config.secrets
 
 
 def explain(exc: BaseException, *, base_url: str, api: str, model: str, key_env: str,

@@ -12,8 +12,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from gptkit.config.secrets import redact
 from gptkit.messages import ToolCall
-from gptkit.providers.errors import redact
 from gptkit.runtime.events import ToolFinished
 from gptkit.tools.base import Tool, ToolArgumentsError, ToolContext, ToolFailure
 

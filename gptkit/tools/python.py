@@ -1,10 +1,13 @@
 """Python tools: a function of the project (or of a package offering ``gptkit.tools``), called.
 
 Building one imports the module that :func:`gptkit.tools.resolve.locate` found, and makes sure the
-module imported IS that file: the project folder goes on ``sys.path`` (so tool modules import
-their siblings, as a script's would), and when the module's name is already taken by another file
-(an installed module, or another project's ``tools.py`` in the same process), the file is loaded
-under a private package name instead of using the other one silently.
+module imported IS that file, without changing what any other import resolves to: the folder is
+never put on ``sys.path``. Its modules are loaded under a private package name for that folder
+(``_gptkit_project_<hash>.tools``), so a project's ``http.py`` or ``queue.py`` never stands in for
+the standard library's, and two projects' ``tools.py`` never meet. Tool modules import their
+siblings relatively (``from .weather import lookup``) or by absolute name (``import helpers``,
+``from kit.base import X``); an absolute name resolves in the project only when no installed or
+standard module has it, and only for imports made by the project's own modules.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import dataclasses
 import enum
 import hashlib
 import importlib
+import importlib.abc
 import importlib.machinery
-import importlib.util
 import inspect
 import json
 import re
@@ -119,9 +122,9 @@ def to_text(value: Any) -> str:
     return str(value)
 
 
-def load_function(target: Target, root: Path, tool: str, reference: str) -> Callable[..., Any]:
-    """Import ``target``'s module (checked to be the located file) and return its attribute."""
-    module = import_target(target, root, tool, reference)
+def load_function(target: Target, folder: Path, tool: str, reference: str) -> Callable[..., Any]:
+    """Import ``target``'s module from ``folder`` (checked to be the located file); its attribute."""
+    module = import_target(target, folder, tool, reference)
     where = target.file.name if target.file is not None else target.module
     try:
         value = getattr(module, target.attribute)
@@ -139,24 +142,26 @@ def load_function(target: Target, root: Path, tool: str, reference: str) -> Call
     return value
 
 
-def import_target(target: Target, root: Path, tool: str, reference: str) -> types.ModuleType:
-    """Import the module of ``target``; a same-named module elsewhere is never used in its place."""
+def import_target(target: Target, folder: Path, tool: str, reference: str) -> types.ModuleType:
+    """Import the module of ``target`` from ``folder``; no other module is used in its place.
+
+    The module is loaded under gptkit's private package name for ``folder`` (see the module
+    docstring), so it is always the located file, and nothing else any import resolves to moves.
+    """
     if target.file is None:  # offered by an installed package through gptkit.tools
         return _guarded(
-            lambda: importlib.import_module(target.module), target, root, tool, reference
+            lambda: importlib.import_module(target.module), target, folder, tool, reference
         )
-    root = root.resolve()
+    folder = folder.resolve()
     expected = target.file.resolve()
-    if not any(_same_path(entry, root) for entry in sys.path):
-        sys.path.insert(0, str(root))  # where a script's folder goes: siblings import first
     importlib.invalidate_caches()  # the file may be newer than the import system's listings
-    if _name_leads_to_root(target.module, expected, root):
-        module = _guarded(
-            lambda: importlib.import_module(target.module), target, root, tool, reference
-        )
-        if _file_of(module) == expected:
-            return module
-    module = _guarded(lambda: _import_privately(target.module, root), target, root, tool, reference)
+    module = _guarded(
+        lambda: importlib.import_module(f"{project_package(folder)}.{target.module}"),
+        target,
+        folder,
+        tool,
+        reference,
+    )
     if _file_of(module) != expected:
         raise ToolError(
             f"tool '{tool}': importing {target.module} ({reference}) loaded "
@@ -166,54 +171,113 @@ def import_target(target: Target, root: Path, tool: str, reference: str) -> type
     return module
 
 
-def _name_leads_to_root(name: str, expected: Path, root: Path) -> bool:
-    """Whether importing ``name`` the ordinary way finds the project's file (imports nothing)."""
-    existing = sys.modules.get(name)
-    if existing is not None:
-        return _file_of(existing) == expected
-    top = name.partition(".")[0]
-    if top in sys.modules:
-        return _module_in(sys.modules[top], root)
-    try:
-        spec = importlib.util.find_spec(top)  # a top-level name: nothing is imported
-    except (ImportError, ValueError):
-        return False
-    if spec is None:
-        return False
-    if spec.origin and spec.has_location:
-        return _top_level_in(Path(spec.origin).resolve(), top, root)
-    locations = list(spec.submodule_search_locations or [])  # a namespace package
-    return bool(locations) and Path(locations[0]).resolve() == root / top
-
-
-def _module_in(module: types.ModuleType, root: Path) -> bool:
-    """Whether the top-level ``module`` was imported from ``root``."""
-    top = module.__name__
-    file = _file_of(module)
-    if file is not None:
-        return _top_level_in(file, top, root)
-    paths = list(getattr(module, "__path__", []) or [])
-    return bool(paths) and Path(paths[0]).resolve() == root / top
-
-
-def _top_level_in(file: Path, top: str, root: Path) -> bool:
-    """Whether ``file`` is ``root/top.py`` (or another suffix) or ``root/top/__init__.py``."""
-    if file.stem == "__init__":
-        return file.parent == root / top
-    return file.parent == root and file.name.partition(".")[0] == top
-
-
-def _import_privately(name: str, root: Path) -> types.ModuleType:
-    """Import ``name`` from ``root`` under a package name of gptkit's own for that folder."""
-    alias = _PRIVATE_PREFIX + hashlib.sha256(str(root).encode()).hexdigest()[:12]
+def project_package(folder: Path) -> str:
+    """The private package name whose modules are the files of ``folder`` (made on first use)."""
+    alias = _PRIVATE_PREFIX + hashlib.sha256(str(folder).encode()).hexdigest()[:12]
     if alias not in sys.modules:
-        package = types.ModuleType(alias, f"gptkit's name for the project at {root}")
+        package = types.ModuleType(alias, f"gptkit's name for the tool modules in {folder}")
         spec = importlib.machinery.ModuleSpec(alias, None, is_package=True)
-        spec.submodule_search_locations = [str(root)]
+        spec.submodule_search_locations = [str(folder)]
         package.__spec__ = spec
-        package.__path__ = [str(root)]
+        package.__path__ = [str(folder)]
         sys.modules[alias] = package
-    return importlib.import_module(f"{alias}.{name}")
+    for finder in _FINDERS:
+        finder.install()
+    return alias
+
+
+class _SiblingFinder(importlib.abc.MetaPathFinder):
+    """Lets tool modules import their siblings by absolute name, without moving other imports.
+
+    Two places on ``sys.meta_path``:
+
+    - last (``fallback``): a top-level name that no other finder found, imported by the code of
+      a project's module (the importing frame's module is under a private package name), is
+      looked for in that project's folder. Other code never gets a project file, and a name
+      the standard library or an installed package has is never taken.
+    - first: ``lib.words`` when ``lib`` is already such a sibling is the private
+      ``<package>.lib.words``, so a module is never loaded twice under two names.
+    """
+
+    def __init__(self, *, fallback: bool) -> None:
+        self.fallback = fallback
+
+    def install(self) -> None:
+        if self in sys.meta_path:
+            return
+        if self.fallback:
+            sys.meta_path.append(self)
+        else:
+            sys.meta_path.insert(0, self)
+
+    def find_spec(
+        self, name: str, path: Any = None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if name.startswith(_PRIVATE_PREFIX):
+            return None
+        parent, _, child = name.rpartition(".")
+        if self.fallback:
+            if parent:
+                return None
+            package = _importing_package()
+            if package is None or not _has_module(Path(sys.modules[package].__path__[0]), name):
+                return None
+            return importlib.machinery.ModuleSpec(name, _AliasLoader(f"{package}.{name}"))
+        if not parent:
+            return None
+        owner = sys.modules.get(parent)
+        real = getattr(owner, "__name__", None)
+        if not isinstance(real, str) or not real.startswith(_PRIVATE_PREFIX) or real == parent:
+            return None
+        return importlib.machinery.ModuleSpec(name, _AliasLoader(f"{real}.{child}"))
+
+
+class _AliasLoader(importlib.abc.Loader):
+    """Loads a name as the module already imported (or importable) under a private name."""
+
+    def __init__(self, real: str) -> None:
+        self.real = real
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        module = importlib.import_module(self.real)
+        self._spec = module.__spec__  # the import system writes the alias's spec over it
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__spec__ = self._spec  # already executed under its real name: only restore
+
+
+_IMPORT_SYSTEM = re.compile(r"(?:importlib|_frozen_importlib(?:_external)?)(?:\.|$)")
+
+
+def _importing_package() -> str | None:
+    """The private package of the module whose code asked for the import, if it is a project's.
+
+    Only the importer counts (the nearest frame outside the import system): a library that a
+    tool uses, importing an optional dependency of its own, never gets a project file for it.
+    """
+    frame = sys._getframe(1)
+    while frame is not None and (
+        frame.f_globals is globals() or _IMPORT_SYSTEM.match(str(frame.f_globals.get("__name__")))
+    ):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return None
+    name = frame.f_globals.get("__name__")
+    if isinstance(name, str) and name.startswith(_PRIVATE_PREFIX):
+        package = name.partition(".")[0]
+        return package if package in sys.modules else None
+    return None
+
+
+def _has_module(folder: Path, name: str) -> bool:
+    """Whether ``folder`` holds a module or package ``name`` (a file, or a folder)."""
+    if not name.isidentifier():
+        return False
+    return (folder / f"{name}.py").is_file() or (folder / name).is_dir()
+
+
+_FINDERS = (_SiblingFinder(fallback=True), _SiblingFinder(fallback=False))
 
 
 def _guarded(
@@ -279,13 +343,6 @@ def _inside(path: Path, root: Path) -> bool:
 def _file_of(module: types.ModuleType) -> Path | None:
     file = getattr(module, "__file__", None)
     return Path(file).resolve() if isinstance(file, str) else None
-
-
-def _same_path(entry: str, root: Path) -> bool:
-    try:
-        return Path(entry or ".").resolve() == root
-    except (OSError, RuntimeError):
-        return False
 
 
 def _is_async(function: Callable[..., Any]) -> bool:

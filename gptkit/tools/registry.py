@@ -19,13 +19,20 @@ from gptkit.tools.python import PythonTool, load_function
 from gptkit.tools.resolve import ResolveError, locate
 
 
-def build_tools(config: Assistant, root: Path) -> list[Tool]:
-    """Prepare every tool of ``config``; ``root`` is the project folder.
+def build_tools(config: Assistant, root: Path, folder: Path | None = None) -> list[Tool]:
+    """Prepare every tool of ``config``.
+
+    Python modules are looked up in ``folder``, the assistant file's folder (by default the
+    folder of ``config.source_path``, else ``root``); ``root``, the project folder, only bounds
+    where their files may lead (``--root`` widens it, it does not move the lookup).
 
     Raises:
         ToolError: a reference is refused, or a module fails to import, or a function's
             parameters cannot be described to the model; the message names the tool.
     """
+    if folder is None:
+        source = config.source_path
+        folder = Path(source).parent if source is not None else root
     tools: list[Tool] = []
     for entry in config.tools:
         if isinstance(entry, BuiltinTool):
@@ -39,23 +46,23 @@ def build_tools(config: Assistant, root: Path) -> list[Tool]:
                 )
             )
         else:
-            tools.append(python_tool(entry, root))
+            tools.append(python_tool(entry, folder, root))
     if config.memory.long_term:
         listed = {tool.name for tool in tools}
         tools.extend(builtin_tool(name) for name in MEMORY_BUILTINS if name not in listed)
     return tools
 
 
-def python_tool(entry: PythonToolConfig, root: Path) -> PythonTool:
-    """Locate, import and describe one ``type: python`` tool."""
+def python_tool(entry: PythonToolConfig, folder: Path, root: Path | None = None) -> PythonTool:
+    """Locate (in ``folder``, kept inside ``root``), import and describe one python tool."""
     try:
-        target = locate(entry.function, root)
+        target = locate(entry.function, folder, root)
     except ResolveError as exc:  # refused before anything is imported
         hint = f" ({exc.hint})" if exc.hint else ""
         raise ToolError(
             f"tool '{entry.name}' ({entry.function}) cannot be used: {exc.message}{hint}."
         ) from exc
-    function = load_function(target, root, entry.name, entry.function)
+    function = load_function(target, folder, entry.name, entry.function)
     return PythonTool.from_function(
         function,
         name=entry.name,

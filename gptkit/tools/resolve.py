@@ -40,16 +40,25 @@ class ResolveError(Exception):
         self.code, self.message, self.hint = code, message, hint
 
 
-def locate(reference: str, root: Path) -> Target:
-    """Return where ``reference`` points inside ``root`` (or an offering package); never import."""
+def locate(reference: str, folder: Path, root: Path | None = None) -> Target:
+    """Return where ``reference`` points (or the package offering it); never import.
+
+    Args:
+        reference: ``module.path:attribute`` as the assistant file gives it.
+        folder: where the module is looked up: the assistant file's folder.
+        root: the folder the module's file must stay inside (``--root``, which only widens
+            it); ``folder`` when not given.
+    """
+    root = folder if root is None else root
     module, _, attribute = reference.partition(":")
     parts = module.split(".")
-    for candidate in _candidates(root, module):
+    for candidate in _candidates(folder, module):
         if candidate.is_file():
             if not is_within(candidate, root):
                 raise ResolveError(
                     "tool-outside",
-                    f"'{module}' is a link that leads outside the project",
+                    f"'{reference}': the module '{module}' is a link that leads outside the "
+                    "project",
                     "tool modules must be real files inside the assistant's folder",
                 )
             return _in_file(candidate, module, attribute)
@@ -60,7 +69,8 @@ def locate(reference: str, root: Path) -> Target:
     if top in sys.stdlib_module_names or top in sys.builtin_module_names:
         raise ResolveError(
             "tool-outside",
-            f"'{module}' is a standard-library module; an assistant file cannot call it",
+            f"'{reference}' names the standard-library module '{top}'; an assistant file "
+            "cannot call it",
             "write a function in a module inside the assistant's folder and name it here",
         )
     raise ResolveError(
@@ -72,13 +82,13 @@ def locate(reference: str, root: Path) -> Target:
 
 
 @functools.lru_cache(maxsize=1024)
-def _candidates(root: Path, module: str) -> tuple[Path, Path]:
-    """The files ``module`` may be inside ``root``: ``a/b.py``, then ``a/b/__init__.py``.
+def _candidates(folder: Path, module: str) -> tuple[Path, Path]:
+    """The files ``module`` may be in ``folder``: ``a/b.py``, then ``a/b/__init__.py``.
 
     Only names are joined here (the file system is asked later), so each pair is made once.
     """
     parts = module.split(".")
-    return root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")
+    return folder.joinpath(*parts).with_suffix(".py"), folder.joinpath(*parts, "__init__.py")
 
 
 def _in_file(path: Path, module: str, attribute: str) -> Target:
@@ -114,7 +124,7 @@ def _module_names(path: Path) -> dict[str, ast.AST]:
         stat = path.stat()
     except OSError as exc:
         raise ResolveError("tool-module", f"cannot read {path.name}: {exc.strerror}") from exc
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    key = (str(path), stat.st_mtime_ns, stat.st_size)  # one stat, no resolve: cheap per reference
     if key not in _MODULES:
         try:
             _MODULES[key] = _parse_names(path, stat.st_size)
