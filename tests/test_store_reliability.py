@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from pg_server import PG_URL, postgres_unavailable
 
-from gptkit.memory.store import Store, open_store
+from gptkit.memory.backends import open_store
+from gptkit.memory.store import Store
 from gptkit.messages import Message, ToolCall
 
 WORKERS = 8

@@ -28,7 +28,7 @@ def register(commands: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Do the action."""
-    from gptkit.memory.store import open_store
+    from gptkit.memory.backends import open_store
 
     if args.action != "list" and not args.id:
         print(f"gptkit sessions {args.action}: give the session ID")

@@ -66,7 +66,7 @@ class ConversationMemory:
         """The store, opened (and old sessions purged) on first use."""
         if self._store is None:
             from gptkit.memory.redact import Redactor
-            from gptkit.memory.store import open_store
+            from gptkit.memory.backends import open_store
 
             memory = self.config.memory
             redactor = Redactor(memory.redact, literals=self.secrets)
