@@ -687,6 +687,10 @@ def test_busy_timeout_and_wal_are_on(tmp_path: Path) -> None:
         assert conn is not None
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+        # NORMAL (1): a commit survives the process, not a power cut (see gptkit.memory.sqlite)
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1
+    with SQLiteStore(tmp_path / "full.db", synchronous="FULL") as store:
+        assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # noqa: SLF001
 
 
 def test_memory_urls_give_a_private_store(tmp_path: Path) -> None:
