@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gptkit.memory import policies, tokens
-from gptkit.memory.store import open_store
+from gptkit.memory.backends import open_store
 from gptkit.messages import Message, ToolCall
 
 TEXT = st.text(alphabet="abc xyz.,é😀", max_size=60)

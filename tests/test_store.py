@@ -13,6 +13,7 @@ import stat
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,11 @@ from pg_server import PG_URL, postgres_unavailable
 
 from gptkit.errors import StoreError
 from gptkit.memory import policies, tokens
+from gptkit.memory.backends import open_store
 from gptkit.memory.ids import check_session_id, is_session_id, new_session_id
 from gptkit.memory.redact import Redactor, luhn_ok
 from gptkit.memory.sqlite import SQLiteStore
-from gptkit.memory.store import Store, default_home, open_store
+from gptkit.memory.store import Store, default_home
 from gptkit.messages import Message, ToolCall, Usage
 
 
@@ -621,15 +623,18 @@ def test_relative_sqlite_paths_stay_inside_the_project(tmp_path: Path) -> None:
         pass
 
 
+OUTSIDE = r"points outside the project \(.*\) and the gptkit home"
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("sqlite:///../outside.db", "points outside the project"),
-        ("sqlite:///a/../../outside.db", "points outside the project"),
-        ("sqlite:///link/m.db", "points outside the project"),  # symlink to a folder outside
-        ("sqlite:///linkfile.db", "points outside the project"),  # symlink to a file outside
-        ("sqlite:////etc/gptkit.db", "points outside the gptkit home"),
-        ("sqlite:////proc/self/environ", "points outside the gptkit home"),
+        ("sqlite:///../outside.db", OUTSIDE),
+        ("sqlite:///a/../../outside.db", OUTSIDE),
+        ("sqlite:///link/m.db", OUTSIDE),  # symlink to a folder outside
+        ("sqlite:///linkfile.db", OUTSIDE),  # symlink to a file outside
+        ("sqlite:////etc/gptkit.db", OUTSIDE),
+        ("sqlite:////proc/self/environ", OUTSIDE),
         ("sqlite:///~/m.db", "'~' is not expanded"),
         ("sqlite:///", "give a file path"),
         ("sqlite:///m.db?mode=ro", "no query"),
@@ -683,6 +688,10 @@ def test_busy_timeout_and_wal_are_on(tmp_path: Path) -> None:
         assert conn is not None
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+        # NORMAL (1): a commit survives the process, not a power cut (see gptkit.memory.sqlite)
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1
+    with SQLiteStore(tmp_path / "full.db", synchronous="FULL") as store:
+        assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # noqa: SLF001
 
 
 def test_memory_urls_give_a_private_store(tmp_path: Path) -> None:
@@ -769,17 +778,32 @@ def test_token_counts_can_be_forced_approximate(monkeypatch: pytest.MonkeyPatch)
         tokens._reset()  # noqa: SLF001
 
 
-@pytest.mark.parametrize("backend", ["postgres"], indirect=True)  # no sqlite half to skip
-def test_postgres_reconnects_after_the_server_drops_the_connection(backend: Backend) -> None:
-    with backend.open() as store:
+def test_a_write_the_database_fails_leaves_nothing_and_the_store_recovers(
+    backend: Backend,
+) -> None:
+    """PostgreSQL: the server drops the connection, the store reconnects. SQLite: another
+    process holds the write lock past the busy timeout, then lets go. Either way the failed turn
+    is absent and the next one is stored, numbered on without a gap."""
+    if backend.name == "postgres":
+        store = backend.open()
         history(store, turns=2)
         pid = store._conn.info.backend_pid  # type: ignore[attr-defined]  # noqa: SLF001
         backend.raw("SELECT pg_terminate_backend(?)", (pid,))
-        with pytest.raises(
-            StoreError, match=r"lost the connection to PostgreSQL at 127\.0\.0\.1:5432"
-        ):
+        failure = r"lost the connection to PostgreSQL at 127\.0\.0\.1:5432"
+        blocker = None
+    else:
+        store = SQLiteStore(backend.path, busy_timeout=0.05)
+        history(store, turns=2)
+        blocker = sqlite3.connect(backend.path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # another process writing, for longer than 0.05 s
+        failure = r"stayed locked by another process for more than 0\.05 s"
+    with store:
+        with pytest.raises(StoreError, match=failure):
             store.append_turn("s1", plain_turn(7))
-        store.append_turn("s1", plain_turn(7))  # a new connection, and the failed turn is absent
+        if blocker is not None:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        store.append_turn("s1", plain_turn(7))
         assert [m.content for m in store.messages("s1")[-2:]] == ["question 7", "answer 7"]
         assert store.count("s1") == 2 + 5 + 2
         assert store.integrity_check() == []
@@ -801,22 +825,60 @@ def test_one_store_shared_by_threads(store: Store) -> None:
     assert store.integrity_check() == []
 
 
+class Recording:
+    """A cursor that notes every statement the store runs through it."""
+
+    def __init__(self, cursor: Any, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        self._cursor, self._statements = cursor, statements
+
+    def one(self, sql: str, params: Any = ()) -> Any:
+        self._statements.append((sql, tuple(params)))
+        return self._cursor.one(sql, params)
+
+    def all(self, sql: str, params: Any = ()) -> Any:
+        self._statements.append((sql, tuple(params)))
+        return self._cursor.all(sql, params)
+
+
+def statements_of(store: Store, action: Any) -> list[tuple[str, tuple[Any, ...]]]:
+    """The SQL (and its parameters) that ``action()`` makes the store run."""
+    statements: list[tuple[str, tuple[Any, ...]]] = []
+    original = store._transaction  # type: ignore[attr-defined]  # noqa: SLF001
+
+    @contextmanager
+    def recording(write: bool) -> Iterator[Recording]:
+        with original(write) as cur:
+            yield Recording(cur, statements)
+
+    store._transaction = recording  # type: ignore[attr-defined]  # noqa: SLF001
+    try:
+        action()
+    finally:
+        del store._transaction  # type: ignore[attr-defined]  # noqa: SLF001
+    return statements
+
+
 def test_recent_reads_through_the_indexes(store: Store, backend: Backend) -> None:
-    """The plan, not a timing: the tail is found by index, never by scanning the session."""
+    """The plan, not a timing: every statement the window and token reads run finds its rows
+    by index, never by scanning the session. The statements are the store's own, captured as it
+    runs them, with their parameters."""
     history(store, turns=3)
-    queries = [
-        "SELECT seq FROM gptkit_messages WHERE session_id = 's1' AND tokens_before >= 10 "
-        "ORDER BY tokens_before LIMIT 1",
-        "SELECT seq FROM gptkit_messages WHERE session_id = 's1' AND seq >= 5 ORDER BY seq",
-    ]
-    for sql in queries:
+    assert store.recent("s1", max_tokens=10)  # 10 is less than the session holds
+    ran = statements_of(store, lambda: store.recent("s1", max_messages=4))
+    ran += statements_of(store, lambda: store.recent("s1", max_tokens=10))
+    ran += statements_of(store, lambda: store.recent("s1", max_messages=3, max_tokens=10, after_seq=2))
+    assert any("tokens_before >=" in sql for sql, _ in ran), ran  # the token lookup ran
+    assert sum("FROM gptkit_messages" in sql for sql, _ in ran) >= 4, ran
+    for sql, params in ran:
         if backend.name == "sqlite":
-            steps = [str(r[-1]) for r in backend.raw("EXPLAIN QUERY PLAN " + sql)]
-            assert all(step.startswith("SEARCH") for step in steps), steps
+            steps = [str(r[-1]) for r in backend.raw("EXPLAIN QUERY PLAN " + sql, params)]
+            assert steps and all(step.startswith("SEARCH") for step in steps), (sql, steps)
         else:
             import psycopg
 
             with psycopg.connect(backend.url, autocommit=True) as conn:
                 conn.execute("SET enable_seqscan = off")  # tiny tables: show the index it can use
-                plan = " ".join(r[0] for r in conn.execute("EXPLAIN " + sql).fetchall())
-            assert "Index" in plan and "Seq Scan" not in plan, plan
+                plan = " ".join(
+                    r[0] for r in conn.execute("EXPLAIN " + sql.replace("?", "%s"), params)
+                )
+            assert "Index" in plan and "Seq Scan" not in plan, (sql, plan)

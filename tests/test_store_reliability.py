@@ -5,6 +5,7 @@ Writers are separate processes (``python -c WORKER``), as separate ``gptkit`` ru
 
 from __future__ import annotations
 
+import os
 import select
 import signal
 import sqlite3
@@ -18,7 +19,8 @@ from pathlib import Path
 import pytest
 from pg_server import PG_URL, postgres_unavailable
 
-from gptkit.memory.store import Store, open_store
+from gptkit.memory.backends import open_store
+from gptkit.memory.store import Store
 from gptkit.messages import Message, ToolCall
 
 WORKERS = 8
@@ -157,17 +159,34 @@ def start_worker(
     )
 
 
+_PENDING: dict[int, str] = {}  # output read past a line waited for, by process id
+
+
 def wait_for(proc: subprocess.Popen[str], word: str, timeout: float = 60) -> None:
+    """Wait until the worker prints the line ``word``.
+
+    Reads the pipe's file descriptor itself: a buffered ``readline`` after ``select`` would keep
+    a second line that arrived in the same chunk (READY and IN_TOOL together, when the turns in
+    between are fast) in its buffer, where ``select`` never sees it.
+    """
     assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    buffer = _PENDING.pop(proc.pid, "")
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
-        if ready:
-            line = proc.stdout.readline()
+    while True:
+        while "\n" in buffer:
+            line, buffer = buffer.split("\n", 1)
             if line.strip() == word:
+                _PENDING[proc.pid] = buffer
                 return
-            if not line and proc.poll() is not None:
+        if time.monotonic() > deadline:
+            break
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk and proc.poll() is not None:
                 break
+            buffer += chunk.decode()
     proc.kill()
     _, err = proc.communicate()
     pytest.fail(f"worker never printed {word}; stderr:\n{err}")

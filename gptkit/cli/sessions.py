@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +29,32 @@ def register(commands: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Do the action."""
-    from gptkit.memory.store import open_store
+    from gptkit.memory.backends import open_store, sqlite_path
 
     if args.action != "list" and not args.id:
         print(f"gptkit sessions {args.action}: give the session ID")
         return 2
-    url, root = args.store, Path.cwd()
+    # --store is typed by the person: it may name a file anywhere (relative to the current
+    # folder). A store from --file obeys the assistant file's containment rule.
+    url, root, named = args.store, Path.cwd(), args.store is not None
     if args.file:
         import gptkit
 
         config = gptkit.load(args.file)
         url, root = config.memory.store, config.project_root
-    with open_store(url, project_root=root) as store:
+    path = sqlite_path(url, project_root=root, named_by_user=named)
+    if path is not None and not path.exists():  # reading never creates a database
+        if named:
+            print(f"gptkit sessions: error: there is no memory store at {path} (--store {url}); "
+                  "check the path, or leave --store out to read the default store.",
+                  file=sys.stderr)
+            return 2
+        if args.action == "list":
+            print(f"no stored sessions in {path}")
+            return 0
+        print(f"gptkit sessions: no session {args.id!r} in {path}")
+        return 1
+    with open_store(url, project_root=root, named_by_user=named) as store:
         if args.action == "list":
             return _list(store, args.assistant)
         info = store.get_session(args.id)

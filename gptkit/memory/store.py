@@ -1,7 +1,8 @@
 """The memory store: sessions and their messages, summaries, and long-term facts.
 
-:class:`Store` is the interface the runtime and the CLI use; :func:`open_store` opens one from a
-``memory.store`` URL. Two backends implement it with the same SQL (:class:`gptkit.memory.sql.SQLStore`), so they
+:class:`Store` is the interface the runtime and the CLI use;
+:func:`gptkit.memory.backends.open_store` opens one from a ``memory.store`` URL (this module
+imports no backend). Two backends implement it with the same SQL (:class:`gptkit.memory.sql.SQLStore`), so they
 behave the same: SQLite (:mod:`gptkit.memory.sqlite`, the default) and PostgreSQL
 (:mod:`gptkit.memory.postgres`, needs ``pip install 'gptkit[postgres]'``).
 
@@ -25,10 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote
 
-from gptkit.errors import StoreError
 from gptkit.messages import Message
 
 MAX_FACT_CHARS = 1000
@@ -201,7 +199,7 @@ class Store(abc.ABC):
 
 
 # --------------------------------------------------------------------------------------------
-# Opening a store
+# Where gptkit keeps its data
 # --------------------------------------------------------------------------------------------
 
 
@@ -215,92 +213,3 @@ def default_home() -> Path:
     if xdg and os.path.isabs(xdg):
         return Path(xdg) / "gptkit"
     return Path.home() / ".local" / "share" / "gptkit"
-
-
-def open_store(
-    url: str | None,
-    *,
-    project_root: Path,
-    home: Path | None = None,
-    redactor: Any = None,
-) -> Store:
-    """Open the store ``memory.store`` names.
-
-    Args:
-        url: None for ``<home>/gptkit.db``; ``sqlite:///relative/path.db`` (from
-            ``project_root``, and it must stay inside it, symlinks resolved);
-            ``sqlite:////absolute/path.db`` (only inside the gptkit home);
-            ``sqlite:///:memory:`` (a private, temporary store); ``postgresql://...`` or
-            ``postgres://...`` (needs psycopg: ``pip install 'gptkit[postgres]'``).
-        project_root: the folder of the assistant's project.
-        home: gptkit's data folder (default :func:`default_home`).
-        redactor: applied to everything written (a :class:`~gptkit.memory.redact.Redactor`).
-
-    Raises:
-        StoreError: the URL is not usable or the database cannot be opened; the message says
-            why and never holds a password.
-    """
-    home = Path(home) if home is not None else default_home()
-    if url is None:
-        _make_folder(home)
-        return _sqlite(home / DB_NAME, redactor)
-    if not isinstance(url, str):
-        raise StoreError(f"memory.store must be a URL string, got {type(url).__name__}.")
-    if url.startswith(("postgresql://", "postgres://")):
-        from gptkit.memory.postgres import PostgresStore
-
-        return PostgresStore(url, redactor=redactor)
-    if not url.startswith("sqlite:///"):
-        shown = url.split("://", 1)[0] + "://..." if "://" in url else repr(url[:40])
-        raise StoreError(
-            f"memory.store {shown} is not supported: use sqlite:///path/to.db (relative to the "
-            "project), sqlite:////absolute/path.db (inside the gptkit home) or postgresql://..."
-        )
-    raw = url[len("sqlite:///") :]
-    if raw == ":memory:":
-        from gptkit.memory.sqlite import SQLiteStore
-
-        return SQLiteStore(":memory:", redactor=redactor)
-    path_text = unquote(raw)
-    if not path_text or any(c in path_text for c in "?#\x00"):
-        raise StoreError(
-            f"memory.store {url!r}: give a file path after sqlite:/// (no query or fragment)."
-        )
-    if path_text.startswith("~"):
-        raise StoreError(
-            f"memory.store {url!r}: '~' is not expanded; use a path relative to the project, "
-            "or an absolute path inside the gptkit home."
-        )
-    if os.path.isabs(path_text):
-        root, where = Path(os.path.realpath(home)), f"the gptkit home ({home})"
-        candidate = Path(path_text)
-    else:
-        root, where = Path(os.path.realpath(project_root)), f"the project ({project_root})"
-        candidate = root / path_text
-    real = Path(os.path.realpath(candidate))
-    if not real.is_relative_to(root):
-        raise StoreError(
-            f"memory.store {url!r} points outside {where} (it resolves to {real}); keep the "
-            "database inside it, or leave memory.store out to use the gptkit home."
-        )
-    if real.is_dir():
-        raise StoreError(f"memory.store {url!r} is a folder; name a database file.")
-    _make_folder(real.parent)
-    return _sqlite(real, redactor)
-
-
-def _make_folder(folder: Path) -> None:
-    if folder.is_dir():
-        return
-    try:
-        folder.mkdir(parents=True, mode=0o700)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise StoreError(f"cannot create the folder {folder} for the memory store: {exc}.") from exc
-
-
-def _sqlite(path: Path, redactor: Any) -> Store:
-    from gptkit.memory.sqlite import SQLiteStore
-
-    return SQLiteStore(path, redactor=redactor)

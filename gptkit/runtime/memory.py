@@ -65,8 +65,8 @@ class ConversationMemory:
     def store(self) -> Store:
         """The store, opened (and old sessions purged) on first use."""
         if self._store is None:
+            from gptkit.memory.backends import open_store
             from gptkit.memory.redact import Redactor
-            from gptkit.memory.store import open_store
 
             memory = self.config.memory
             redactor = Redactor(memory.redact, literals=self.secrets)
