@@ -58,11 +58,7 @@ FORBIDDEN: dict[tuple[str, str], str] = {
 #: (importer module, imported module). The lead empties this list after merging those branches,
 #: and from then on the test holds the line. Do not add to it.
 ALLOWED_FOR_NOW: dict[tuple[str, str], str] = {
-    # runtime/dispatch.py takes its redaction from providers.errors (the redaction is moving).
-    ("gptkit.runtime.dispatch", "gptkit.providers.errors"): "redaction moves out of providers",
-    # memory/store.py opens its own backends, which import store: a cycle (memory/ is changing).
-    ("gptkit.memory.store", "gptkit.memory.sqlite"): "store imports its backends",
-    ("gptkit.memory.store", "gptkit.memory.postgres"): "store imports its backends",
+
 }
 
 
