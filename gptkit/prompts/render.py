@@ -1,30 +1,27 @@
 """Rendering the system prompt: the template context of format.md, in the sandbox, within budgets.
 
 The budgets keep a hostile or careless template from hanging or flooding a run: rendering stops
-with a :class:`RenderError` after :data:`MAX_RENDER_SECONDS` or :data:`MAX_RENDER_CHARS`, and the
-sandbox refuses single operations that would build a huge value (``"a" * 10**9``, ``9 ** 9 ** 9``).
+with a :class:`RenderError` after :data:`MAX_RENDER_SECONDS` or :data:`MAX_RENDER_CHARS`, on any
+thread, and the sandbox refuses single operations that would build a huge value (``"a" * 10**9``,
+``''|center(10**9)``, ``'%9999999999s' % x``) before running them (:mod:`gptkit.prompts.budget`).
 Values (variables, memory, the user's text) are data: they are inserted, never rendered again.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import signal
-import threading
-import time
 from collections.abc import Iterable, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gptkit.errors import RenderError
+from gptkit.prompts.budget import MAX_RENDER_CHARS, MAX_RENDER_SECONDS, check_time, running
 
 if TYPE_CHECKING:
     from gptkit.config.models import Assistant
 
-MAX_RENDER_SECONDS = 2.0
-MAX_RENDER_CHARS = 1_000_000
+__all__ = ["MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "Context", "MemoryView", "Template"]
 
 
 @dataclass(frozen=True)
@@ -105,34 +102,25 @@ class Template:
 
         parts: list[str] = []
         size = 0
-        deadline = time.monotonic() + MAX_RENDER_SECONDS
         try:
-            with _alarm(MAX_RENDER_SECONDS):
+            with running(MAX_RENDER_SECONDS):
                 for chunk in self._template.generate(context):
                     size += len(chunk)
                     if size > MAX_RENDER_CHARS:
                         raise RenderError(
-                            f"{self.name}: the rendered prompt is over {MAX_RENDER_CHARS:,} "
+                            f"the rendered prompt is over {MAX_RENDER_CHARS:,} "
                             "characters; check loops and repeated includes"
                         )
-                    if time.monotonic() > deadline:
-                        raise _Timeout
+                    check_time()
                     parts.append(chunk)
-        except _Timeout:
-            raise RenderError(
-                f"{self.name}: rendering took over {MAX_RENDER_SECONDS:g} s; check loops in the template"
-            ) from None
-        except RenderError:
-            raise
+        except RenderError as exc:
+            raise RenderError(f"{self.name}: {exc}") from None
         except TemplateError as exc:
             raise RenderError(f"{self.name}: {_describe(exc)}") from None
-        except (ArithmeticError, ValueError, TypeError, RecursionError) as exc:
+        except (ArithmeticError, ValueError, TypeError, LookupError, AttributeError,
+                RecursionError, MemoryError) as exc:
             raise RenderError(f"{self.name}: {type(exc).__name__}: {exc}") from None
         return "".join(parts)
-
-
-class _Timeout(Exception):
-    pass
 
 
 def _describe(exc: Exception) -> str:
@@ -143,54 +131,15 @@ def _describe(exc: Exception) -> str:
     return str(getattr(exc, "message", None) or exc)
 
 
-@contextmanager
-def _alarm(seconds: float) -> Any:
-    """Interrupt a render that runs too long, where a timer signal can be used (main thread)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise _Timeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 _environments: dict[Path, Any] = {}
 
 
 def _environment(folder: Path) -> Any:
-    """A sandboxed environment per folder whose binary operators are size-checked."""
+    """The budgeted sandbox of each folder (its compiled includes are cached with it)."""
     env = _environments.get(folder)
     if env is None:
         from gptkit.prompts.sandbox import make_environment
 
-        env = make_environment(folder)
-        env.intercepted_binops = frozenset({"*", "**", "+"})
-        env.call_binop = _bounded_binop.__get__(env)
+        env = make_environment(folder, budgeted=True)
         _environments[folder] = env
     return env
-
-
-def _bounded_binop(env: Any, context: Any, operator: str, left: Any, right: Any) -> Any:
-    """Refuse an operation whose result would be larger than the render budget."""
-    if operator == "**":
-        if isinstance(right, (int, float)) and abs(right) > 1000:
-            raise RenderError("a power with an exponent over 1000 in the template")
-        return left**right
-    if operator == "*":
-        for seq, n in ((left, right), (right, left)):
-            if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
-                if len(seq) * n > MAX_RENDER_CHARS:
-                    raise RenderError("a repeated value over the size budget in the template")
-        return left * right
-    result = left + right
-    if isinstance(result, (str, list, tuple)) and len(result) > MAX_RENDER_CHARS:
-        raise RenderError("a joined value over the size budget in the template")
-    return result
