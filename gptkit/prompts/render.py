@@ -72,16 +72,34 @@ class Context:
 
 
 class Template:
-    """An assistant's instructions, compiled once and rendered per turn."""
+    """An assistant's instructions, compiled once and rendered per turn.
+
+    A rendering is kept and given again while the context values the template reads are
+    unchanged: a prompt that reads only the persona and variables renders once per session, one
+    that reads ``now`` or ``memory`` again when they change. A template with an include, import
+    or ``extends`` counts as reading the whole context; one that calls ``lipsum`` (random text)
+    is never kept.
+    """
 
     def __init__(self, source: str, folder: Path, name: str = "instructions") -> None:
-        from jinja2 import TemplateSyntaxError
+        from jinja2 import TemplateSyntaxError, meta, nodes
 
         self.folder, self.name = folder, name
+        env = _environment(folder)
         try:
-            self._template = _environment(folder).from_string(source)
+            tree = env.parse(source)
         except TemplateSyntaxError as exc:
             raise RenderError(f"{name}:{exc.lineno}: template syntax error: {exc.message}") from None
+        self._template = env.from_string(tree)
+        composite = any(tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)))
+        reads = meta.find_undeclared_variables(tree)
+        self._reads: frozenset[str] | None = None if composite else frozenset(reads)
+        self._keep = not any(n.name == "lipsum" for n in tree.find_all(nodes.Name))
+        self._kept: tuple[Any, str] | None = None
+
+    def uses(self, name: str) -> bool:
+        """Whether rendering may read the context value ``name`` (``memory``, ``now``, ...)."""
+        return self._reads is None or name in self._reads
 
     @classmethod
     def for_assistant(cls, config: Assistant, folder: Path) -> Template:
@@ -98,6 +116,21 @@ class Template:
 
     def render(self, context: Mapping[str, Any]) -> str:
         """Render within the time and size budgets; raise RenderError on any failure."""
+        key = None
+        if self._keep:
+            read = context if self._reads is None else {n: context.get(n) for n in self._reads}
+            try:
+                key = _snapshot(read)
+            except TypeError:
+                key = None
+        if key is not None and self._kept is not None and self._kept[0] == key:
+            return self._kept[1]
+        text = self._render(context)
+        if key is not None:
+            self._kept = (key, text)
+        return text
+
+    def _render(self, context: Mapping[str, Any]) -> str:
         from jinja2 import TemplateError
 
         parts: list[str] = []
@@ -121,6 +154,20 @@ class Template:
                 RecursionError, MemoryError) as exc:
             raise RenderError(f"{self.name}: {type(exc).__name__}: {exc}") from None
         return "".join(parts)
+
+
+def _snapshot(value: Any) -> Any:
+    """A copy of ``value`` made of tuples, to compare with a later context's.
+
+    Raises TypeError for a value it cannot copy faithfully (then the rendering is not kept).
+    """
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    if isinstance(value, Mapping):
+        return ("map", tuple((k, _snapshot(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("seq", tuple(_snapshot(v) for v in value))
+    raise TypeError(type(value).__name__)
 
 
 def _describe(exc: Exception) -> str:

@@ -137,7 +137,7 @@ class Session:
 
     def system_prompt(self) -> str:
         """The rendered instructions, as the next turn would send them."""
-        from gptkit.prompts.render import Context, Template
+        from gptkit.prompts.render import Context, MemoryView, Template
 
         if self._template is None:
             self._template = Template.for_assistant(self.assistant, self.folder)
@@ -146,7 +146,9 @@ class Session:
             self.assistant,
             self.variables,
             tools=[(s.name, s.description) for s in specs],
-            memory=self.memory.view(),
+            # The store is read only for a template that reads memory; the template keeps its
+            # rendering while what it reads is unchanged (Template.render).
+            memory=self.memory.view() if self._template.uses("memory") else MemoryView(),
             user=self.user,
         )
         return self._template.render(context.as_dict())
