@@ -232,6 +232,9 @@ class Session:
                 assistant=self.assistant.name,
                 api=self.provider.api,
                 base_url=self.provider.endpoint.base_url,
+                source=self.source,  # for the replay command in the header
+                variables=self.variables,
+                declared=self.assistant.variables,
             )
 
     def reset(self, session_id: str | None = None) -> None:
