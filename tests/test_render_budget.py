@@ -61,6 +61,12 @@ BYPASSES = [
      "{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l|length }}", SIZE),
     ("{{ (['x' * 1000000] * 1000)|sort|first }}", SIZE),
     ("{{ [['x'] * 1000000] * 1000|sum(start=[]) }}", SIZE),
+    ("{{ range(100000)|map('string')|map('center', 999999)|list|length }}", SIZE),
+    ("{{ range(100000)|map('string')|map('center', 999999)|join }}", SIZE),
+    ("{% for x in range(100000)|map('string')|map('center', 999999) %}{{ loop.length }}"
+     "{% endfor %}", SIZE),
+    ("{% set ns = namespace(l=['x' * 999999]) %}{% for i in range(30) %}"
+     "{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ('x' * 999999) ~ '' in ns.l }}", SIZE),
     ("{{ (10 ** 1000) ** 1000 }}", "over the number size budget"),
     ("{% set ns = namespace(x=10 ** 1000) %}{% for i in range(40) %}"
      "{% set ns.x = ns.x * ns.x %}{% endfor %}", "over the number size budget"),

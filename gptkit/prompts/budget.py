@@ -68,14 +68,33 @@ def tick() -> None:
 
 
 def checked_iter(iterable: Any) -> Iterator[Any]:
-    """Iterate ``iterable`` for a template loop, looking at the deadline as it goes."""
-    count = 0
+    """Iterate ``iterable`` for a template loop, looking at the deadline as it goes.
+
+    When ``iterable`` is an iterator (a ``map`` or ``select`` result) its items are made as
+    they come, and a loop or filter may keep them all: their text is counted, and the items
+    stop with a BudgetError once it passes the size budget.
+    """
+    lazy = iter(iterable) is iterable
+    count = total = 0
     for item in iterable:
         count += 1
         if count >= _CHECK_EVERY:
             count = 0
             check_time()
+        if lazy:
+            total += text_size(item)
+            if total > MAX_RENDER_CHARS:
+                raise too_big("the items of a sequence")
         yield item
+
+
+def bounded(value: Any) -> Any:
+    """``value``, or when it is an iterator, the same items under :func:`checked_iter`."""
+    try:
+        lazy = iter(value) is value
+    except TypeError:
+        return value
+    return checked_iter(value) if lazy else value
 
 
 def too_big(what: str) -> BudgetError:

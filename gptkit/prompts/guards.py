@@ -18,9 +18,9 @@ from gptkit.prompts.budget import (
     MAX_INT_BITS,
     MAX_RENDER_CHARS,
     BudgetError,
+    bounded,
     check_printf,
     check_time,
-    checked_iter,
     depth,
     length,
     replaced_size,
@@ -141,13 +141,15 @@ def _guarded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         for value in (*args[lead:], *kwargs.values()):
             if not isinstance(value, (int, float)):
                 require(text_size(value), f"the input of the '{name}' filter is")
+        if len(args) > lead:  # a lazy input: its items are counted as the filter takes them
+            args = (*args[:lead], bounded(args[lead]), *args[lead + 1:])
         if check is None:
             return func(*args, **kwargs)
         bound = signature.bind_partial(*args[unnamed:], **kwargs)
         if materialise and materialise in bound.arguments:
             items = bound.arguments[materialise]
             if not isinstance(items, (list, tuple, str)):
-                bound.arguments[materialise] = list(checked_iter(items))
+                bound.arguments[materialise] = list(bounded(items))
         arguments = dict(bound.arguments)
         for param in signature.parameters.values():  # **kwargs by its name, even when empty
             if param.kind is param.VAR_KEYWORD:
@@ -186,6 +188,8 @@ def binop(operator: str, left: Any, right: Any) -> Any:
     sequences = (str, bytes, list, tuple)
     if isinstance(left, sequences) and isinstance(right, sequences):
         require(len(left) + len(right), "a joined value")
+        if isinstance(left, (list, tuple)):  # what the items would print as, too
+            require(text_size(left) + text_size(right), "a joined value")
     return left + right
 
 
