@@ -28,7 +28,7 @@ def register(commands: Any) -> None:
     parser.add_argument("message", nargs="?", metavar="MESSAGE",
                         help="the user's message of the request ('-' reads stdin)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text (default) or json (the exact request body)")
+                        help="text (default) or json (the request body, secrets as ***)")
     parser.set_defaults(handler=handle)
 
 
