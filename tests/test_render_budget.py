@@ -133,6 +133,14 @@ def test_each_bypass_ends_with_the_budget_error(
     "{{ [1, 2, 3]|batch(2, 0)|list }}|{{ [1, 2, 3]|slice(2)|list }}|{{ {'a': 1}|tojson(2) }}",
     "{{ '%(a)s-%(b)d'|format(a='x', b=2) }}|{{ '{a}'.format_map({'a': 1}) }}|{{ 'x' ~ 1 }}",
     "{% for i in range(3) %}{{ loop.index }}{% endfor %}|{{ 3.14159|round(2) }}|{{ 2 ** 10 }}",
+    "{% for x in [1, [2, [3]]] recursive %}{% if x is iterable %}{{ loop(x) }}{% else %}"
+    "{{ x }}-{{ loop.depth }}{% endif %}{% endfor %}|{% for x in [] %}a{% else %}none{% endfor %}",
+    "{% for x in range(5) if x is odd %}{{ x }}/{{ loop.length }}{{ loop.cycle('a', 'b') }}"
+    "{% endfor %}|{% for k, v in {'a': 1}.items() %}{{ k }}={{ v }}{% endfor %}",
+    "{% macro m(a) %}<{{ a }}{{ caller() }}>{% endmacro %}{% call m(1) %}in{% endcall %}"
+    "{% filter upper %}abc{% endfilter %}{% set s %}{{ 'x' ~ 1 ~ none }}{% endset %}{{ s }}",
+    "{{ [{'a': 1}]|map(attribute='a')|list }}{{ 'x,y'.split(',') }}{{ ', '.join(['a', 'b']) }}"
+    "{{ 'a-b'.replace('-', '+') }}{{ 'x'.ljust(3) }}|{{ '%5.2f' % 3.14159 }}{{ [1] + [2] }}",
 ])
 def test_ordinary_templates_still_render(source: str, tmp_path: object) -> None:
     from pathlib import Path
@@ -144,6 +152,8 @@ def test_ordinary_templates_still_render(source: str, tmp_path: object) -> None:
 
 
 def _plain(source: str) -> str:
+    from jinja2 import StrictUndefined
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    return ImmutableSandboxedEnvironment(keep_trailing_newline=True).from_string(source).render()
+    env = ImmutableSandboxedEnvironment(keep_trailing_newline=True, undefined=StrictUndefined)
+    return env.from_string(source).render()
