@@ -124,3 +124,22 @@ def test_the_prompt_rule(kept: str, prompt: str, same: bool) -> None:
     from gptkit.providers.cassette import same_prompt
 
     assert same_prompt(kept, prompt) is same
+
+
+def test_a_recording_of_several_turns_says_so(tmp_path: Path) -> None:
+    import gptkit
+
+    (tmp_path / "assistant.yaml").write_text(ASSISTANT)
+    cassette = tmp_path / "two.cassette.yaml"
+    with FakeOpenAI([text("one"), text("two")]) as server:
+        session = gptkit.load(tmp_path / "assistant.yaml").session(
+            variables={"city": "Porto"}, base_url=server.url, record=cassette,
+            environ={"OPENAI_API_KEY": "x"},
+        )
+        session.send("first")
+        session.send("second")
+        session.save_recording()
+        session.close()
+    header = cassette.read_text().split("version: 1")[0]
+    assert "It holds 2 turns of one conversation" in header
+    assert "--replay" in header and " first --var city=Porto" in header

@@ -98,7 +98,13 @@ class Recorder:
         message = _turn_message(self.exchanges)
         if source is not None and message is not None:
             command = replay_command(source, path, message, variables or {}, declared or {})
-            note += f"# Replay it with:\n#   {command}\n"
+            turns = _turns(self.exchanges)
+            if turns > 1:
+                note += (f"# It holds {turns} turns of one conversation; this command replays the"
+                         " first, the Python API (replay=) all of them:\n")
+            else:
+                note += "# Replay it with:\n"
+            note += f"#   {command}\n"
         _write_yaml(path, document, note)
 
 
@@ -139,6 +145,14 @@ def _shell_word(text: str) -> str:
         for c in text
     )
     return f"$'{escaped}'"
+
+
+def _turns(exchanges: list[dict[str, Any]]) -> int:
+    """How many user turns the recorded calls hold (the Python API may record several)."""
+    def said(exchange: dict[str, Any]) -> int:
+        return sum(kind == "user" for kind, _ in conversation(exchange["request"]["body"]))
+
+    return said(exchanges[-1]) - said(exchanges[0]) + 1
 
 
 def _turn_message(exchanges: list[dict[str, Any]]) -> str | None:
