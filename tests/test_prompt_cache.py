@@ -89,3 +89,8 @@ def test_lipsum_is_never_kept(tmp_path: Path, renders: list[str]) -> None:
     template.render({})
     template.render({})
     assert len(renders) == 2
+
+
+def test_equal_values_that_print_differently_render_again(tmp_path: Path) -> None:
+    template = Template("{{ vars.n }}", tmp_path)
+    assert [template.render({"vars": {"n": v}}) for v in (1, 1.0, True)] == ["1", "1.0", "True"]

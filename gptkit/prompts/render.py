@@ -162,7 +162,7 @@ def _snapshot(value: Any) -> Any:
     Raises TypeError for a value it cannot copy faithfully (then the rendering is not kept).
     """
     if isinstance(value, (str, int, float, bool, type(None))):
-        return value
+        return type(value), value  # 1, 1.0 and True are equal, but print differently
     if isinstance(value, Mapping):
         return ("map", tuple((k, _snapshot(v)) for k, v in value.items()))
     if isinstance(value, (list, tuple)):
