@@ -45,6 +45,7 @@ BYPASSES = [
     ("{{ ['x' * 999999, 'y' * 999999]|join }}", SIZE),
     ("{{ ('x' * 999999)|replace('x', 'yyyyy') }}", SIZE),
     ("{{ ('x' * 999999).replace('', 'yyyyy') }}", SIZE),
+    ("{{ (10 ** 900)|replace('', 'y' * 999999) }}", SIZE),
     ("{{ 'a b c d'|wordwrap(1, wrapstring='x' * 999999) }}", SIZE),
     ("{{ '%3000000000s'|format('x') }}", SIZE),
     ("{{ [1]|batch(3000000000, 0)|list }}", SIZE),

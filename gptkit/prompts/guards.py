@@ -34,16 +34,18 @@ def _center(a: Any) -> None:
     require(max(text_size(a["value"]), length(a.get("width", 80))), "a center() width")
 
 
+def _text(value: Any) -> str:
+    """A filter's input as the text it works on (its size is already checked)."""
+    return value if isinstance(value, str) else str(value)
+
+
 def _indent(a: Any) -> None:
-    text = a["s"]
-    lines = text.count("\n") + 1 if isinstance(text, str) else 1
-    require(text_size(text) + lines * length(a.get("width", 4)), "an indented value")
+    text = _text(a["s"])
+    require(len(text) + (text.count("\n") + 1) * length(a.get("width", 4)), "an indented value")
 
 
 def _wordwrap(a: Any) -> None:
-    text = a["s"]
-    if not isinstance(text, str):
-        return
+    text = _text(a["s"])
     width = a.get("width", 79)
     width = width if isinstance(width, int) and width > 0 else 1
     lines = len(text) // width + len(text.split()) + 1
@@ -52,11 +54,10 @@ def _wordwrap(a: Any) -> None:
 
 
 def _replace(a: Any) -> None:
-    text = a["s"]
-    if isinstance(text, str):
-        old, new = str(a.get("old", "")), str(a.get("new", ""))
-        count = a.get("count")
-        require(replaced_size(text, old, new, -1 if count is None else count), "a replace() result")
+    text = _text(a["s"])
+    old, new = str(a.get("old", "")), str(a.get("new", ""))
+    count = a.get("count")
+    require(replaced_size(text, old, new, -1 if count is None else count), "a replace() result")
 
 
 def _join(a: Any) -> None:
