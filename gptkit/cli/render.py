@@ -1,4 +1,9 @@
-"""``gptkit render FILE``: what would be sent, with no API call."""
+"""``gptkit render FILE [MESSAGE]``: what would be sent, with no API call.
+
+Secrets are masked: a value substituted from a secret-named ``${VAR}`` (KEY, TOKEN, SECRET,
+PASSWORD) and the API key print as ``***`` in text and JSON alike. ``run`` still sends the real
+values to the model (that is what they are for); only what render shows a person is masked.
+"""
 
 from __future__ import annotations
 
@@ -16,29 +21,55 @@ def register(commands: Any) -> None:
         "render",
         help="show the system prompt, tools and settings that would be sent (no API call)",
         description="Render the assistant's prompt and show what a run would send. "
-        "--format json prints the request body itself.",
+        "--format json prints the request body itself, with MESSAGE as the user's message. "
+        "Secret values print as ***.",
     )
     add_assistant_options(parser, running=False)
+    parser.add_argument("message", nargs="?", metavar="MESSAGE",
+                        help="the user's message of the request ('-' reads stdin)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text (default) or json (the exact request body)")
+                        help="text (default) or json (the request body, secrets as ***)")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     """Print the rendering."""
+    message = args.message
+    if message == "-":
+        message = sys.stdin.read()
+        message = message[:-1] if message.endswith("\n") else message
     session = open_session(args)
     try:
+        secrets = session.secrets
         if args.format == "json":
-            json.dump(session.request_body(), sys.stdout, indent=2, ensure_ascii=False)
+            body = _masked(session.request_body(message), secrets)
+            json.dump(body, sys.stdout, indent=2, ensure_ascii=False)
             sys.stdout.write("\n")
             return 0
-        sys.stdout.write(_text(session))
+        sys.stdout.write(_mask(_text(session, message), secrets))
     finally:
         session.close()
     return 0
 
 
-def _text(session: Any) -> str:
+def _mask(text: str, secrets: Any) -> str:
+    from gptkit.providers.errors import redact
+
+    return redact(text, secrets)
+
+
+def _masked(value: Any, secrets: Any) -> Any:
+    """``value`` (a JSON body) with every secret inside its strings, keys included, as ***."""
+    if isinstance(value, str):
+        return _mask(value, secrets)
+    if isinstance(value, dict):
+        return {_masked(k, secrets): _masked(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v, secrets) for v in value]
+    return value
+
+
+def _text(session: Any, message: str | None = None) -> str:
     config = session.assistant
     settings = config.model
     provider = session.provider
@@ -81,6 +112,8 @@ def _text(session: Any) -> str:
         lines.append(f"facts about user {session.user}: {facts}")
     if view.summary:
         lines.append(f"summary: {view.summary}")
+    if message is not None:
+        lines += ["", "# message", message]
     if config.output.format == "json":
         lines += ["", "# output", "JSON matching:",
                   json.dumps(config.output.schema_, indent=2, ensure_ascii=False)]

@@ -1,30 +1,27 @@
 """Rendering the system prompt: the template context of format.md, in the sandbox, within budgets.
 
 The budgets keep a hostile or careless template from hanging or flooding a run: rendering stops
-with a :class:`RenderError` after :data:`MAX_RENDER_SECONDS` or :data:`MAX_RENDER_CHARS`, and the
-sandbox refuses single operations that would build a huge value (``"a" * 10**9``, ``9 ** 9 ** 9``).
+with a :class:`RenderError` after :data:`MAX_RENDER_SECONDS` or :data:`MAX_RENDER_CHARS`, on any
+thread, and the sandbox refuses single operations that would build a huge value (``"a" * 10**9``,
+``''|center(10**9)``, ``'%9999999999s' % x``) before running them (:mod:`gptkit.prompts.budget`).
 Values (variables, memory, the user's text) are data: they are inserted, never rendered again.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import signal
-import threading
-import time
 from collections.abc import Iterable, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gptkit.errors import RenderError
+from gptkit.prompts.budget import MAX_RENDER_CHARS, MAX_RENDER_SECONDS, check_time, running
 
 if TYPE_CHECKING:
     from gptkit.config.models import Assistant
 
-MAX_RENDER_SECONDS = 2.0
-MAX_RENDER_CHARS = 1_000_000
+__all__ = ["MAX_RENDER_CHARS", "MAX_RENDER_SECONDS", "Context", "MemoryView", "Template"]
 
 
 @dataclass(frozen=True)
@@ -75,16 +72,34 @@ class Context:
 
 
 class Template:
-    """An assistant's instructions, compiled once and rendered per turn."""
+    """An assistant's instructions, compiled once and rendered per turn.
+
+    A rendering is kept and given again while the context values the template reads are
+    unchanged: a prompt that reads only the persona and variables renders once per session, one
+    that reads ``now`` or ``memory`` again when they change. A template with an include, import
+    or ``extends`` counts as reading the whole context; one that calls ``lipsum`` (random text)
+    is never kept.
+    """
 
     def __init__(self, source: str, folder: Path, name: str = "instructions") -> None:
-        from jinja2 import TemplateSyntaxError
+        from jinja2 import TemplateSyntaxError, meta, nodes
 
         self.folder, self.name = folder, name
+        env = _environment(folder)
         try:
-            self._template = _environment(folder).from_string(source)
+            tree = env.parse(source)
         except TemplateSyntaxError as exc:
             raise RenderError(f"{name}:{exc.lineno}: template syntax error: {exc.message}") from None
+        self._template = env.from_string(tree)
+        composite = any(tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)))
+        reads = meta.find_undeclared_variables(tree)
+        self._reads: frozenset[str] | None = None if composite else frozenset(reads)
+        self._keep = not any(n.name == "lipsum" for n in tree.find_all(nodes.Name))
+        self._kept: tuple[Any, str] | None = None
+
+    def uses(self, name: str) -> bool:
+        """Whether rendering may read the context value ``name`` (``memory``, ``now``, ...)."""
+        return self._reads is None or name in self._reads
 
     @classmethod
     def for_assistant(cls, config: Assistant, folder: Path) -> Template:
@@ -101,38 +116,58 @@ class Template:
 
     def render(self, context: Mapping[str, Any]) -> str:
         """Render within the time and size budgets; raise RenderError on any failure."""
+        key = None
+        if self._keep:
+            read = context if self._reads is None else {n: context.get(n) for n in self._reads}
+            try:
+                key = _snapshot(read)
+            except TypeError:
+                key = None
+        if key is not None and self._kept is not None and self._kept[0] == key:
+            return self._kept[1]
+        text = self._render(context)
+        if key is not None:
+            self._kept = (key, text)
+        return text
+
+    def _render(self, context: Mapping[str, Any]) -> str:
         from jinja2 import TemplateError
 
         parts: list[str] = []
         size = 0
-        deadline = time.monotonic() + MAX_RENDER_SECONDS
         try:
-            with _alarm(MAX_RENDER_SECONDS):
+            with running(MAX_RENDER_SECONDS):
                 for chunk in self._template.generate(context):
                     size += len(chunk)
                     if size > MAX_RENDER_CHARS:
                         raise RenderError(
-                            f"{self.name}: the rendered prompt is over {MAX_RENDER_CHARS:,} "
+                            f"the rendered prompt is over {MAX_RENDER_CHARS:,} "
                             "characters; check loops and repeated includes"
                         )
-                    if time.monotonic() > deadline:
-                        raise _Timeout
+                    check_time()
                     parts.append(chunk)
-        except _Timeout:
-            raise RenderError(
-                f"{self.name}: rendering took over {MAX_RENDER_SECONDS:g} s; check loops in the template"
-            ) from None
-        except RenderError:
-            raise
+        except RenderError as exc:
+            raise RenderError(f"{self.name}: {exc}") from None
         except TemplateError as exc:
             raise RenderError(f"{self.name}: {_describe(exc)}") from None
-        except (ArithmeticError, ValueError, TypeError, RecursionError) as exc:
+        except (ArithmeticError, ValueError, TypeError, LookupError, AttributeError,
+                RecursionError, MemoryError) as exc:
             raise RenderError(f"{self.name}: {type(exc).__name__}: {exc}") from None
         return "".join(parts)
 
 
-class _Timeout(Exception):
-    pass
+def _snapshot(value: Any) -> Any:
+    """A copy of ``value`` made of tuples, to compare with a later context's.
+
+    Raises TypeError for a value it cannot copy faithfully (then the rendering is not kept).
+    """
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return type(value), value  # 1, 1.0 and True are equal, but print differently
+    if isinstance(value, Mapping):
+        return ("map", tuple((k, _snapshot(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("seq", tuple(_snapshot(v) for v in value))
+    raise TypeError(type(value).__name__)
 
 
 def _describe(exc: Exception) -> str:
@@ -143,54 +178,15 @@ def _describe(exc: Exception) -> str:
     return str(getattr(exc, "message", None) or exc)
 
 
-@contextmanager
-def _alarm(seconds: float) -> Any:
-    """Interrupt a render that runs too long, where a timer signal can be used (main thread)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise _Timeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 _environments: dict[Path, Any] = {}
 
 
 def _environment(folder: Path) -> Any:
-    """A sandboxed environment per folder whose binary operators are size-checked."""
+    """The budgeted sandbox of each folder (its compiled includes are cached with it)."""
     env = _environments.get(folder)
     if env is None:
         from gptkit.prompts.sandbox import make_environment
 
-        env = make_environment(folder)
-        env.intercepted_binops = frozenset({"*", "**", "+"})
-        env.call_binop = _bounded_binop.__get__(env)
+        env = make_environment(folder, budgeted=True)
         _environments[folder] = env
     return env
-
-
-def _bounded_binop(env: Any, context: Any, operator: str, left: Any, right: Any) -> Any:
-    """Refuse an operation whose result would be larger than the render budget."""
-    if operator == "**":
-        if isinstance(right, (int, float)) and abs(right) > 1000:
-            raise RenderError("a power with an exponent over 1000 in the template")
-        return left**right
-    if operator == "*":
-        for seq, n in ((left, right), (right, left)):
-            if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
-                if len(seq) * n > MAX_RENDER_CHARS:
-                    raise RenderError("a repeated value over the size budget in the template")
-        return left * right
-    result = left + right
-    if isinstance(result, (str, list, tuple)) and len(result) > MAX_RENDER_CHARS:
-        raise RenderError("a joined value over the size budget in the template")
-    return result

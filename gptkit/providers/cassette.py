@@ -6,15 +6,24 @@ as sent (secrets redacted) and the reply as received (a JSON body, or a stream's
 
 Replay answers the run's model calls in order, without any network or key. It fails clearly when
 the run asks for something the cassette does not hold: more calls than were recorded, another API,
-or another conversation (the user's messages and tool calls differ from the recorded ones). Tools,
-templates and memory run for real in both modes.
+another conversation (the user's messages and tool calls differ from the recorded ones), or another
+system prompt. The prompt is compared without the clock: dates, times, weekday names and time-zone
+names (``now``) may differ, and a ``***`` in the recorded prompt (a redacted secret) stands for any
+text; any other change (the instructions, a variable, the persona) is a mismatch. Tools, templates
+and memory run for real in both modes.
+
+The header's comment says how to replay the cassette: the command with its message and ``--var``s.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Iterable
+import os
+import re
+import shlex
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,8 +62,20 @@ class Recorder:
     async def aclose(self) -> None:
         await self.inner.aclose()
 
-    def save(self, path: Path, *, assistant: str, api: str, base_url: str) -> None:
-        """Write the cassette; the header says when the server was gptkit's fake one."""
+    def save(
+        self,
+        path: Path,
+        *,
+        assistant: str,
+        api: str,
+        base_url: str,
+        source: Path | None = None,
+        variables: Mapping[str, Any] | None = None,
+        declared: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Write the cassette; the header says when the server was gptkit's fake one, and, given
+        the assistant file ``source``, the command that replays it (the run's message and the
+        ``variables`` that differ from their ``declared`` defaults)."""
         from gptkit import __version__
 
         fake = any(_from_fake_server(e.get("response", {})) for e in self.exchanges)
@@ -74,7 +95,72 @@ class Recorder:
             if fake
             else "# Recorded with `gptkit run --record`.\n"
         )
+        message = _turn_message(self.exchanges)
+        if source is not None and message is not None:
+            command = replay_command(source, path, message, variables or {}, declared or {})
+            turns = _turns(self.exchanges)
+            if turns > 1:
+                note += (f"# It holds {turns} turns of one conversation; this command replays the"
+                         " first, the Python API (replay=) all of them:\n")
+            else:
+                note += "# Replay it with:\n"
+            note += f"#   {command}\n"
         _write_yaml(path, document, note)
+
+
+def replay_command(
+    source: Path,
+    cassette: Path,
+    message: str,
+    variables: Mapping[str, Any],
+    declared: Mapping[str, Any],
+) -> str:
+    """The one-line shell command that replays ``cassette`` (paths relative to this folder)."""
+    words = ["gptkit", "run", _path_word(source), _shell_word(message)]
+    for name, value in variables.items():
+        variable = declared.get(name)
+        if value is None or (variable is not None and value == getattr(variable, "default", None)):
+            continue
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        words += ["--var", _shell_word(f"{name}={text}")]
+    words += ["--replay", _path_word(cassette)]
+    return " ".join(words)
+
+
+def _path_word(path: Path) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        relative = str(path)
+    return _shell_word(str(path) if relative.startswith("..") else relative)
+
+
+def _shell_word(text: str) -> str:
+    """``text`` quoted for a POSIX shell on one line: newlines and controls as ``$'\\n'``."""
+    if text.isprintable():
+        return shlex.quote(text)
+    escaped = "".join(
+        {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(c)
+        or (c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}")
+        for c in text
+    )
+    return f"$'{escaped}'"
+
+
+def _turns(exchanges: list[dict[str, Any]]) -> int:
+    """How many user turns the recorded calls hold (the Python API may record several)."""
+    def said(exchange: dict[str, Any]) -> int:
+        return sum(kind == "user" for kind, _ in conversation(exchange["request"]["body"]))
+
+    return said(exchanges[-1]) - said(exchanges[0]) + 1
+
+
+def _turn_message(exchanges: list[dict[str, Any]]) -> str | None:
+    """The user's message of the recorded turn: the last one the first request carries."""
+    if not exchanges:
+        return None
+    said = [text for kind, text in conversation(exchanges[0]["request"]["body"]) if kind == "user"]
+    return said[-1] if said else None
 
 
 class Replayer:
@@ -106,6 +192,15 @@ class Replayer:
                 f"{self.path}: call {index + 1} holds no answer for this conversation: "
                 f"{_difference(want, got)}. Record it again with --record."
             )
+        recorded_prompt, prompt = system_prompt(request.get("body") or {}), system_prompt(body)
+        if recorded_prompt is not None and prompt is not None:
+            if not same_prompt(recorded_prompt, prompt):
+                raise CassetteError(
+                    f"{self.path}: call {index + 1} was recorded with another system prompt "
+                    f"(dates and times aside): {_prompt_difference(recorded_prompt, prompt)}. "
+                    "Give the --var values of the recording (its header says them), or record "
+                    "it again with --record."
+                )
         self.position += 1
         response = recorded.get("response") or {}
         if "stream" in response:
@@ -148,6 +243,62 @@ def conversation(body: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
+def system_prompt(body: dict[str, Any]) -> str | None:
+    """The system prompt a request body carries (Chat Completions or Responses), or None."""
+    if isinstance(body.get("instructions"), str):
+        return str(body["instructions"])
+    for item in body.get("messages") or body.get("input") or ():
+        if isinstance(item, dict) and item.get("role") in ("system", "developer"):
+            return _content(item.get("content"))
+    return None
+
+
+_CLOCK = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"
+    r"|\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
+)
+_STAR = "***"
+
+
+def without_clock(text: str) -> str:
+    """``text`` with what ``now`` renders masked: dates, times, weekdays, time-zone names."""
+    text = _CLOCK.sub("<now>", text)
+    zones = {name for name in (*time.tzname, "UTC", "GMT") if name}
+    return re.sub(r"\b(?:" + "|".join(map(re.escape, sorted(zones))) + r")\b", "<now>", text)
+
+
+def same_prompt(recorded: str, prompt: str) -> bool:
+    """Whether ``prompt`` is the ``recorded`` one, the clock aside, each ``***`` any text."""
+    pieces = without_clock(recorded).split(_STAR)
+    text = without_clock(prompt)
+    if len(pieces) == 1:
+        return pieces[0] == text
+    first, *middle, last = pieces
+    if not text.startswith(first):
+        return False
+    position = len(first)
+    for piece in middle:  # the earliest place of each piece leaves the most room for the rest
+        found = text.find(piece, position + 1)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return len(text) - len(last) > position and text.endswith(last)
+
+
+def _prompt_difference(recorded: str, prompt: str) -> str:
+    """The first line where the prompts differ, each shown with its invisible characters."""
+    want, got = without_clock(recorded).splitlines(), without_clock(prompt).splitlines()
+    for number in range(max(len(want), len(got))):
+        a = want[number] if number < len(want) else None
+        b = got[number] if number < len(got) else None
+        if a != b and not (a is not None and b is not None and same_prompt(a, b)):
+            shown_a = _line(a) if a is not None else "nothing"
+            shown_b = _line(b) if b is not None else "nothing"
+            return f"line {number + 1} was {shown_a}, this run sends {shown_b}"
+    return "the prompts differ in their line endings"
+
+
 def _difference(want: list[tuple[str, str]], got: list[tuple[str, str]]) -> str:
     for i in range(max(len(want), len(got))):
         a = want[i] if i < len(want) else None
@@ -162,6 +313,10 @@ def _difference(want: list[tuple[str, str]], got: list[tuple[str, str]]) -> str:
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _line(text: str) -> str:
+    return repr(text if len(text) <= 80 else text[:77] + "...")
 
 
 def _content(value: Any) -> str:

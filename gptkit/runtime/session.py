@@ -133,7 +133,7 @@ class Session:
 
     def system_prompt(self) -> str:
         """The rendered instructions, as the next turn would send them."""
-        from gptkit.prompts.render import Context, Template
+        from gptkit.prompts.render import Context, MemoryView, Template
 
         if self._template is None:
             self._template = Template.for_assistant(self.assistant, self.folder)
@@ -142,7 +142,9 @@ class Session:
             self.assistant,
             self.variables,
             tools=[(s.name, s.description) for s in specs],
-            memory=self.memory.view(),
+            # The store is read only for a template that reads memory; the template keeps its
+            # rendering while what it reads is unchanged (Template.render).
+            memory=self.memory.view() if self._template.uses("memory") else MemoryView(),
             user=self.user,
         )
         return self._template.render(context.as_dict())
@@ -226,6 +228,9 @@ class Session:
                 assistant=self.assistant.name,
                 api=self.provider.api,
                 base_url=self.provider.endpoint.base_url,
+                source=self.source,  # for the replay command in the header
+                variables=self.variables,
+                declared=self.assistant.variables,
             )
 
     def reset(self, session_id: str | None = None) -> None:
