@@ -38,7 +38,7 @@ def _assistant(tmp_path: Path, instructions: str, long_term: bool = False) -> Pa
 
 
 def test_a_constant_prompt_renders_once_per_session(tmp_path: Path, renders: list[str]) -> None:
-    session = gptkit.load(_assistant(tmp_path, "You are {{ persona.name }}.")).session()
+    session = gptkit.Session(gptkit.load(_assistant(tmp_path, "You are {{ persona.name }}.")))
     first = [session.system_prompt() for _ in range(5)]
     assert first == [first[0]] * 5
     assert renders == ["instructions"]
@@ -50,8 +50,9 @@ def test_a_prompt_that_reads_the_clock_renders_when_it_changes(
     template = Template("Today is {{ now.date }}.", tmp_path)
     config = gptkit.load(_assistant(tmp_path, "x"))
     monday = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.timezone.utc)
-    contexts = [render_module.Context(config, {}, now=monday + dt.timedelta(days=d))
-                for d in (0, 0, 1)]
+    contexts = [
+        render_module.Context(config, {}, now=monday + dt.timedelta(days=d)) for d in (0, 0, 1)
+    ]
     out = [template.render(c.as_dict()) for c in contexts]
     assert out == ["Today is 2026-12-07.", "Today is 2026-12-07.", "Today is 2026-12-08."]
     assert len(renders) == 2
@@ -59,7 +60,7 @@ def test_a_prompt_that_reads_the_clock_renders_when_it_changes(
 
 def test_a_new_fact_reaches_a_prompt_that_reads_memory(tmp_path: Path) -> None:
     source = _assistant(tmp_path, "Facts: {{ memory.facts|join(', ') }}", long_term=True)
-    session = gptkit.load(source).session(user="ana")
+    session = gptkit.Session(gptkit.load(source), user="ana")
     assert session.system_prompt() == "Facts: \n"
     session.memory.store.remember("cached", "ana", "likes tea")
     assert session.system_prompt() == "Facts: likes tea\n"
@@ -68,7 +69,7 @@ def test_a_new_fact_reaches_a_prompt_that_reads_memory(tmp_path: Path) -> None:
 def test_a_prompt_without_memory_does_not_read_the_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    session = gptkit.load(_assistant(tmp_path, "Be brief.", long_term=True)).session()
+    session = gptkit.Session(gptkit.load(_assistant(tmp_path, "Be brief.", long_term=True)))
     calls: list[str] = []
     monkeypatch.setattr(type(session.memory), "view", lambda self: calls.append("view"))
     assert session.system_prompt() == "Be brief.\n"
