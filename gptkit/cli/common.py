@@ -34,11 +34,19 @@ def open_session(args: argparse.Namespace, *, stream: bool = True, confirm: Any 
     import gptkit
     from gptkit.prompts.variables import parse_assignments
 
-    if not Path(args.file).is_file():  # a wrong command line, as for validate: exit 2
-        err(f"gptkit {args.command}: no such file: {args.file}")
+    path = Path(args.file)
+    if not path.is_file():  # a wrong command line, as for validate: exit 2
+        if path.is_dir():
+            err(f"gptkit {args.command}: {args.file} is a folder; give one assistant file in it "
+                "(gptkit validate checks a whole folder)")
+        else:
+            err(f"gptkit {args.command}: no such file: {args.file}")
         raise SystemExit(2)
     variables = parse_assignments(args.var)
     config = gptkit.load(args.file, root=args.root)
+    if args.session and config.memory.policy == "none" and args.command == "run":
+        err(f"gptkit: warning: memory.policy is none, so session {args.session} keeps nothing: "
+            "this turn starts empty and is not stored (set memory.policy to keep conversations)")
     if config.memory.policy == "tokens":
         from gptkit.memory import tokens
 
@@ -59,14 +67,20 @@ def open_session(args: argparse.Namespace, *, stream: bool = True, confirm: Any 
 
 
 def terminal_confirm(yes: bool) -> Any:
-    """The confirm callback: --yes allows; else ask on the terminal; with none, None (refuse)."""
+    """The confirm callback: --yes allows; else ask on the terminal; with none, None (refuse).
+
+    The terminal is ``/dev/tty``, not stdin: a message piped to ``run`` still gets its question
+    asked. It is opened for reading and for writing separately, unbuffered underneath: a terminal
+    cannot seek, so a single ``"r+"`` text file cannot be opened on it at all.
+    """
     if yes:
         async def allow(name: str, arguments: dict) -> bool:
             return True
 
         return allow
     try:
-        tty = open("/dev/tty", "r+", encoding="utf-8")  # noqa: SIM115 - kept for the run
+        reader = open("/dev/tty", encoding="utf-8", errors="replace")  # noqa: SIM115 - kept for the run
+        writer = open("/dev/tty", "w", encoding="utf-8")  # noqa: SIM115
     except OSError:
         return None
 
@@ -74,13 +88,41 @@ def terminal_confirm(yes: bool) -> Any:
         import asyncio
 
         def prompt() -> bool:
-            tty.write(f"gptkit: allow {call_text(name, arguments)}? [y/N] ")
-            tty.flush()
-            return tty.readline().strip().lower() in ("y", "yes")
+            writer.write(f"gptkit: allow {call_text(name, arguments)}? [y/N] ")
+            writer.flush()
+            return reader.readline().strip().lower() in ("y", "yes")
 
         return await asyncio.to_thread(prompt)
 
     return ask
+
+
+def refused_unasked(session: Any, event: Any, confirm: Any) -> str | None:
+    """The stderr line for a ``confirm: true`` tool refused because nobody could be asked."""
+    tool = session.tools.get(event.call.name)
+    if confirm is not None or not event.error or tool is None or not tool.confirm:
+        return None
+    return (
+        f"gptkit: {event.call.name} asks for confirmation and there is no terminal to ask on, "
+        "so it did not run; run gptkit in a terminal, or pass --yes to allow it"
+    )
+
+
+def display_redactor(session: Any) -> Any:
+    """What hides secrets in tool lines on stderr: the memory redactor's rules, API keys always."""
+    from gptkit.memory.redact import Redactor
+
+    rules = ["api_key", *(r for r in session.assistant.memory.redact if r != "api_key")]
+    return Redactor(rules, literals=session.secrets)
+
+
+def tool_line(redactor: Any, event: Any) -> str:
+    """``→ book(city="Porto")`` or ``← result``: a tool event on stderr, secrets hidden."""
+    from gptkit.runtime.events import ToolStarted
+
+    if isinstance(event, ToolStarted):
+        return f"→ {call_text(event.call.name, redactor.json_text(event.call.arguments))}"
+    return f"← {shorten(redactor(event.result), 100)}"
 
 
 def call_text(name: str, arguments: Any, limit: int = 120) -> str:

@@ -239,19 +239,24 @@ class Session:
         self._memory = None
         self.id = session_id
 
-    async def _summarize(self, previous: str, messages: list[Message]) -> str:
-        """Fold ``messages`` into the running summary with one model call."""
+    async def _summarize(self, previous: str, messages: list[Message]) -> tuple[str, Usage | None]:
+        """Fold ``messages`` into the running summary with one model call; and what it used."""
         from gptkit.runtime.memory import SUMMARY_PROMPT, summary_messages
 
         request = Request(
             settings=self.assistant.model,  # type: ignore[arg-type]
-            model=self.assistant.memory.summary_model or self.model,
+            model=self.summary_model,
             system=SUMMARY_PROMPT,
             messages=summary_messages(previous, messages),
             stream=False,
         )
         completion = await self.provider.complete(request)
-        return completion.text.strip() or previous
+        return completion.text.strip() or previous, completion.usage
+
+    @property
+    def summary_model(self) -> str:
+        """The model that writes the running summary (``memory.summary``)."""
+        return self.assistant.memory.summary_model or self.model
 
     def close(self) -> None:
         """Close the API client, the store and the session's event loop."""
@@ -279,11 +284,15 @@ class Session:
     def _run(self, awaitable: Any) -> Any:
         # One loop for the session's life, so the HTTP connection pool is reused across turns.
         if self._loop is None:
+            from gptkit.runtime.dispatch import DaemonExecutor
+
             self._loop = asyncio.new_event_loop()
+            # sync tools run here; one abandoned at its timeout must not hold up the exit
+            self._loop.set_default_executor(DaemonExecutor())
         return self._loop.run_until_complete(awaitable)
 
     async def _turn(self, text: str, emit: Callable[[Event], Any]) -> Answer:
-        from gptkit.runtime.dispatch import Limits, dispatch
+        from gptkit.runtime.dispatch import Limits, dispatch, distinct_calls
         from gptkit.tools.base import ToolContext
 
         config = self.assistant
@@ -331,7 +340,7 @@ class Session:
                     f"limits.max_tool_rounds ({limits.max_tool_rounds}); the turn was stopped and "
                     "not kept. Raise the limit in the assistant file if the task needs more rounds."
                 )
-            calls = tuple(completion.tool_calls)
+            calls = distinct_calls(completion.tool_calls)  # each id answered once
             turn.append(Message("assistant", completion.text, calls, usage=completion.usage))
             for call in calls:
                 emit(ToolStarted(call))
@@ -347,14 +356,28 @@ class Session:
         from gptkit.providers.prices import cost
 
         turn_cost = cost(self.model, usage)
-        memory.commit(turn)  # only now, in one transaction: a failed turn leaves nothing
-        await memory.fold(self._summarize)
+        warnings: list[str] = []
+        # The summary is written before the turn is kept, so a cancelled turn leaves nothing. A
+        # failed summary does not fail the turn: it is kept, and a later turn folds again.
+        try:
+            summary = await memory.fold(self._summarize, turn)
+        except GptkitError as exc:
+            summary = None
+            warnings.append(
+                f"the conversation summary could not be updated ({exc}); the turn was kept, "
+                "and the next turn tries again"
+            )
+        if summary is not None and summary.usage is not None:
+            usage = summary.usage if usage is None else usage + summary.usage
+            summary_cost = cost(self.summary_model, summary.usage)
+            turn_cost = None if turn_cost is None or summary_cost is None else turn_cost + summary_cost
+        memory.commit(turn, summary)  # only now: a failed turn leaves nothing
         if usage is not None:
             self.usage = self.usage + usage
         self.cost_usd = (
             None if turn_cost is None or self.cost_usd is None else self.cost_usd + turn_cost
         )
-        return Answer(answer_text, output, finished, usage, turn_cost, turn)
+        return Answer(answer_text, output, finished, usage, turn_cost, turn, warnings)
 
 
 def _parse_output(config: Assistant, text: str) -> Any:
