@@ -165,6 +165,10 @@ class _Chat:
             err(f"gptkit: error: {exc}")
             err("(this turn was not kept; try again)")
             return
+        except BaseException:
+            if printed:
+                print()  # whatever comes next starts on a line of its own
+            raise
         if answer is None:
             print()
             err("(cancelled: nothing of this turn was kept)")
