@@ -114,3 +114,32 @@ def test_without_a_terminal_the_tool_is_refused_and_the_person_told(tmp_path: Pa
     assert "could not be asked" in sent.output
     assert ("gptkit: book asks for confirmation and there is no terminal to ask on, so it did "
             "not run; run gptkit in a terminal, or pass --yes to allow it") in result.stderr
+
+
+def test_ctrl_c_at_the_question_cancels_the_turn_and_the_next_line_is_the_chats(tmp_path: Path) -> None:
+    with FakeOpenAI([tool_calls(call("book", {"city": "Porto"}, id="b0")), text("Hello again.")]) as server:
+        child = spawn(server, tmp_path, "chat", ASSISTANT)
+        child.expect_exact("you> ")
+        child.sendline("book Porto")
+        child.expect_exact(PROMPT)
+        child.sendintr()
+        child.expect_exact("cancelled: nothing of this turn was kept")
+        child.expect_exact("you> ")
+        child.sendline("hello")  # goes to the chat, not to a question nobody asks any more
+        child.expect_exact("assistant> Hello again.")
+        child.expect_exact("you> ")
+        child.sendeof()
+        assert finish(child) == 0
+        users = [m["content"] for m in server.requests[-1].body["messages"] if m["role"] == "user"]
+    assert booked(tmp_path) == []
+    assert users == ["hello"]
+
+
+def test_ctrl_d_at_the_question_refuses(tmp_path: Path) -> None:
+    with FakeOpenAI(book_script("Not booked.")) as server:
+        child = spawn(server, tmp_path, "run", ASSISTANT, "book Porto")
+        child.expect_exact(PROMPT)
+        child.sendeof()
+        child.expect_exact("Not booked.")
+        assert finish(child) == 0
+    assert booked(tmp_path) == []

@@ -70,29 +70,45 @@ def terminal_confirm(yes: bool) -> Any:
     """The confirm callback: --yes allows; else ask on the terminal; with none, None (refuse).
 
     The terminal is ``/dev/tty``, not stdin: a message piped to ``run`` still gets its question
-    asked. It is opened for reading and for writing separately, unbuffered underneath: a terminal
-    cannot seek, so a single ``"r+"`` text file cannot be opened on it at all.
+    asked. It is one unbuffered descriptor, read when the event loop sees a line typed: a
+    terminal cannot seek (so no ``"r+"`` text file can be opened on it), and a question
+    cancelled by Ctrl-C leaves no reader behind to take the person's next line.
     """
     if yes:
         async def allow(name: str, arguments: dict) -> bool:
             return True
 
         return allow
+    import os
+
     try:
-        reader = open("/dev/tty", encoding="utf-8", errors="replace")  # noqa: SIM115 - kept for the run
-        writer = open("/dev/tty", "w", encoding="utf-8")  # noqa: SIM115
+        tty = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
     except OSError:
         return None
 
     async def ask(name: str, arguments: dict) -> bool:
         import asyncio
 
-        def prompt() -> bool:
-            writer.write(f"gptkit: allow {call_text(name, arguments)}? [y/N] ")
-            writer.flush()
-            return reader.readline().strip().lower() in ("y", "yes")
+        os.write(tty, f"gptkit: allow {call_text(name, arguments)}? [y/N] ".encode())
+        loop = asyncio.get_running_loop()
+        typed: asyncio.Future[bytes] = loop.create_future()
 
-        return await asyncio.to_thread(prompt)
+        def readable() -> None:
+            try:
+                data = os.read(tty, 4096)  # a terminal hands over one whole line
+            except OSError:
+                data = b""
+            if not typed.done():
+                typed.set_result(data)
+
+        loop.add_reader(tty, readable)
+        try:
+            answer = await typed
+        finally:
+            loop.remove_reader(tty)
+        if not answer.endswith(b"\n"):
+            os.write(tty, b"\n")  # Ctrl-D: end the question's line
+        return answer.decode("utf-8", "replace").strip().lower() in ("y", "yes")
 
     return ask
 
