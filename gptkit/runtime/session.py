@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from gptkit.config.models import Assistant
     from gptkit.providers.client import Provider
     from gptkit.runtime.dispatch import Confirm
+    from gptkit.runtime.transport import Network
     from gptkit.tools.base import Tool
 
 
@@ -60,7 +61,10 @@ class Session:
         root: str | Path | None = None,
         source: str | Path | None = None,
         store: Any = None,
+        transport: Network | None = None,
     ) -> None:
+        """``transport`` says how model calls go out (:mod:`gptkit.runtime.transport`);
+        ``record=`` / ``replay=`` are shorthands for ``Record(path)`` / ``Replay(path)``."""
         from gptkit.prompts.variables import resolve_variables
 
         if assistant.model is None:
@@ -78,6 +82,7 @@ class Session:
         self.confirm = confirm
         self.record = Path(record) if record else None
         self.replay = Path(replay) if replay else None
+        self.transport = _transport(transport, self.record, self.replay)
         self.environ = environ
         self._given_store = store
         self._memory: ConversationMemory | None = None
@@ -87,7 +92,6 @@ class Session:
         self._tools: dict[str, Tool] | None = None
         self._template: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._recorder: Any = None  # the cassette Recorder of record=, once connected
 
     # -- what is sent -------------------------------------------------------------------------
 
@@ -223,10 +227,8 @@ class Session:
 
     def save_recording(self) -> None:
         """Write the cassette of ``record=`` (after a successful turn; a failed run writes none)."""
-        recorder = self._recorder
-        if recorder is not None and self.record is not None:
-            recorder.save(
-                self.record,
+        if self._provider is not None:
+            self.transport.finish(
                 assistant=self.assistant.name,
                 api=self.provider.api,
                 base_url=self.provider.endpoint.base_url,
@@ -403,9 +405,20 @@ def _parse_output(config: Assistant, text: str) -> Any:
     return value
 
 
+def _transport(given: Network | None, record: Path | None, replay: Path | None) -> Network:
+    from gptkit.runtime.transport import Network, Record, Replay
+
+    if sum(x is not None for x in (given, record, replay)) > 1:
+        raise UsageError("give one of transport=, record= and replay=, not several")
+    if record is not None:
+        return Record(record)
+    if replay is not None:
+        return Replay(replay)
+    return given if given is not None else Network()
+
+
 def _make_provider(session: Session) -> Provider:
-    from gptkit.providers.cassette import Recorder, Replayer
-    from gptkit.providers.client import Endpoint, LazyTransport, OpenAITransport, Provider
+    from gptkit.providers.client import Endpoint, LazyTransport, Provider
 
     settings = session.assistant.model
     environ = dict(session.environ) if session.environ is not None else None
@@ -415,11 +428,6 @@ def _make_provider(session: Session) -> Provider:
         secrets.add(endpoint.api_key)
 
     def connect() -> Any:
-        if session.replay is not None:
-            return Replayer(session.replay)  # no network, no key
-        transport: Any = OpenAITransport(endpoint)
-        if session.record is not None:
-            transport = session._recorder = Recorder(transport, secrets)
-        return transport
+        return session.transport.connect(endpoint, secrets)
 
     return Provider(endpoint, settings.api, LazyTransport(connect), tuple(secrets))  # type: ignore[union-attr]
