@@ -86,12 +86,17 @@ def stored(tmp_path: Path, session: str) -> list[dict]:
 def test_the_tool_call_line_hides_a_key_the_model_passes(tmp_path: Path) -> None:
     file = project(tmp_path, "memory: {policy: window, long_term: true, redact: [api_key]}\n",
                    "  - {name: remember, type: builtin}\n")
-    script = [tool_calls(call("remember", {"fact": f"the key is {LEAKED}"}, id="r1")), text("Noted.")]
+    script = [tool_calls(call("remember", {"fact": f"the key is {LEAKED}"}, id="r1")), text("Noted."),
+              tool_calls(call("remember", {"fact": f"the key is {LEAKED}"}, id="r2")), text("Noted.")]
     with FakeOpenAI(script) as server:
         result = run(server, tmp_path, file, "remember my key")
-    assert result.returncode == 0, result.stderr
+        as_json = run(server, tmp_path, file, "remember my key", "--json")
+    assert result.returncode == 0 and as_json.returncode == 0, result.stderr + as_json.stderr
     assert LEAKED not in result.stderr and LEAKED not in result.stdout
     assert '→ remember(fact="the key is [api key]")' in result.stderr
+    assert LEAKED not in as_json.stdout
+    (shown,) = json.loads(as_json.stdout)["tool_calls"]
+    assert shown["arguments"] == {"fact": "the key is [api key]"}
 
 
 SUMMARY = "memory: {policy: summary, max_messages: 2}\n"

@@ -126,16 +126,19 @@ def _usage_line(answer: Any) -> str:
 
 def _json_result(session: Any, answer: Any) -> dict[str, Any]:
     calls = []
+    redactor = display_redactor(session) if answer.tool_calls else None
     for finished in answer.tool_calls:
+        raw = redactor.json_text(finished.call.arguments)  # secrets hidden, as on stderr
         try:
-            arguments: Any = json.loads(finished.call.arguments)
+            arguments: Any = json.loads(raw)
         except ValueError:
-            arguments = finished.call.arguments
+            arguments = raw
+        result = redactor(finished.result)
         calls.append({
             "name": finished.call.name,
             "arguments": arguments,
-            "result": None if finished.error else finished.result,
-            "error": finished.result if finished.error else None,
+            "result": None if finished.error else result,
+            "error": result if finished.error else None,
         })
     usage = answer.usage
     return {
