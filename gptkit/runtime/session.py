@@ -13,6 +13,10 @@ a failure anywhere (the API, a cut stream, the round limit, an answer that does 
         ...
 
 ``asend`` / ``astream`` are the async twins.
+
+The blocking methods run on the session's own event loop, whose sync tools run in daemon threads
+(:class:`gptkit.runtime.dispatch.DaemonExecutor`): a tool abandoned at its timeout never holds
+up the exit. With ``asend`` / ``astream`` they run in your loop's default executor.
 """
 
 from __future__ import annotations
