@@ -101,11 +101,15 @@ def terminal_confirm(yes: bool) -> Any:
             if not typed.done():
                 typed.set_result(data)
 
-        loop.add_reader(tty, readable)
         try:
-            answer = await typed
-        finally:
-            loop.remove_reader(tty)
+            loop.add_reader(tty, readable)
+        except (OSError, ValueError):  # a selector that cannot watch a terminal (macOS kqueue)
+            answer = await asyncio.to_thread(os.read, tty, 4096)
+        else:
+            try:
+                answer = await typed
+            finally:
+                loop.remove_reader(tty)
         if not answer.endswith(b"\n"):
             os.write(tty, b"\n")  # Ctrl-D: end the question's line
         return answer.decode("utf-8", "replace").strip().lower() in ("y", "yes")
