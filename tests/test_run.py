@@ -35,6 +35,7 @@ def gptkit(server: FakeOpenAI | None, *args: str, api: str = "chat", log: Path |
     return subprocess.run(
         [sys.executable, "-m", "gptkit", *args], capture_output=True, text=True, env=environ,
         input=stdin if stdin is not None else "", timeout=60,
+        start_new_session=True,  # no controlling terminal: a confirm: true tool must not ask
     )
 
 

@@ -14,12 +14,14 @@ from typing import Any
 
 from gptkit.cli.common import (
     add_assistant_options,
-    call_text,
+    display_redactor,
     err,
     open_session,
     print_messages,
+    refused_unasked,
     shorten,
     terminal_confirm,
+    tool_line,
 )
 
 HELP = """Commands:
@@ -52,8 +54,11 @@ def handle(args: argparse.Namespace) -> int:
     resumed = args.session is not None
     if not resumed:
         args.session = new_session_id()
-    session = open_session(args, stream=not args.no_stream, confirm=terminal_confirm(args.yes))
-    chat = _Chat(session, args)
+    if not args.replay:
+        preload_client()
+    confirm = terminal_confirm(args.yes)
+    session = open_session(args, stream=not args.no_stream, confirm=confirm)
+    chat = _Chat(session, args, confirm)
     try:
         return chat.loop(resumed)
     finally:
@@ -61,10 +66,12 @@ def handle(args: argparse.Namespace) -> int:
 
 
 class _Chat:
-    def __init__(self, session: Any, args: argparse.Namespace) -> None:
+    def __init__(self, session: Any, args: argparse.Namespace, confirm: Any = None) -> None:
         self.session = session
         self.args = args
+        self.confirm = confirm
         self.facts: list[Any] = []
+        self.redactor: Any = None
 
     def loop(self, resumed: bool) -> int:
         _enable_line_editing()
@@ -79,10 +86,8 @@ class _Chat:
         else:
             print("memory.policy is none: this conversation is not kept")
         starters = list(config.conversation_starters)
-        if starters and not resumed:
-            print("Try one (type its number):")
-            for i, starter in enumerate(starters, 1):
-                print(f"  {i}. {starter}")
+        if not resumed:
+            self.show_starters()
         print("/help for commands, Ctrl-D to leave.")
         first = True
         while True:
@@ -101,8 +106,11 @@ class _Chat:
                 text = starters[int(text) - 1]
                 print(f"you> {text}")
             if text.startswith("/"):
-                if self.command(text) == "exit":
+                done = self.command(text)
+                if done == "exit":
                     return 0
+                if done == "reset":  # a new conversation: its starters work again
+                    first = True
                 continue
             first = False
             self.turn(text)
@@ -115,18 +123,28 @@ class _Chat:
         from gptkit.runtime.events import TextDelta, ToolFinished, ToolStarted
 
         printed: list[str] = []
+        # A JSON answer is shown only once it is checked against output.schema: not streamed.
+        streaming = self.session.assistant.output.format != "json"
 
         def on_event(event: Any) -> None:
             if isinstance(event, TextDelta):
+                if not streaming:
+                    return
                 if not printed:
                     sys.stdout.write("assistant> ")
                 printed.append(event.text)
                 sys.stdout.write(event.text)
                 sys.stdout.flush()
-            elif isinstance(event, ToolStarted):
-                err(f"→ {call_text(event.call.name, event.call.arguments)}")
-            elif isinstance(event, ToolFinished):
-                err(f"← {shorten(event.result, 100)}")
+            elif isinstance(event, (ToolStarted, ToolFinished)):
+                if self.redactor is None:
+                    self.redactor = display_redactor(self.session)
+                err(tool_line(self.redactor, event))
+                refused = (
+                    refused_unasked(self.session, event, self.confirm)
+                    if isinstance(event, ToolFinished) else None
+                )
+                if refused:
+                    err(refused)
 
         async def guarded() -> Any:
             task = asyncio.ensure_future(self.session.asend(text, on_event))
@@ -147,6 +165,10 @@ class _Chat:
             err(f"gptkit: error: {exc}")
             err("(this turn was not kept; try again)")
             return
+        except BaseException:
+            if printed:
+                print()  # whatever comes next starts on a line of its own
+            raise
         if answer is None:
             print()
             err("(cancelled: nothing of this turn was kept)")
@@ -155,6 +177,8 @@ class _Chat:
             sys.stdout.write("assistant> " + answer.text)
         print()
         sys.stdout.flush()
+        for warning in answer.warnings:
+            err(f"gptkit: warning: {warning}")
 
     def command(self, text: str) -> str | None:
         name, _, rest = text.partition(" ")
@@ -167,7 +191,10 @@ class _Chat:
             from gptkit.memory.ids import new_session_id
 
             session.reset(new_session_id())
+            self.facts = []
             print(f"new conversation: session {session.id}")
+            self.show_starters()
+            return "reset"
         elif name == "/history":
             history = session.history
             if not history:
@@ -192,6 +219,13 @@ class _Chat:
             print(f"unknown command {name}; /help lists them")
         return None
 
+    def show_starters(self) -> None:
+        starters = self.session.assistant.conversation_starters
+        if starters:
+            print("Try one (type its number):")
+            for i, starter in enumerate(starters, 1):
+                print(f"  {i}. {starter}")
+
     def show_memory(self) -> None:
         config = self.session.assistant
         view = self.session.memory.view()
@@ -213,6 +247,9 @@ class _Chat:
             return
         if not self.facts:
             self.facts = self.session.memory.store.facts(config.name, self.session.user)
+        if not self.facts:
+            print("no facts remembered yet: there is nothing to forget")
+            return
         if not number.isdigit() or not 1 <= int(number) <= len(self.facts):
             print(f"/forget N: N is a fact number from /memory (1 to {len(self.facts)})")
             return
@@ -220,6 +257,27 @@ class _Chat:
         self.session.memory.store.forget(config.name, self.session.user, fact.id)
         self.facts = []
         print(f"forgot: {fact.text}")
+
+
+def preload_client() -> Any:
+    """Import the API client in a daemon thread while the person types its first message.
+
+    Importing ``openai`` is most of a first turn's CPU; done now, the first answer does not wait
+    for it. An import another thread needs meanwhile simply waits for this one to finish.
+    """
+    import threading
+
+    def load() -> None:
+        try:
+            import openai  # noqa: F401, TID251 - only chat warms it up; validate never runs this
+
+            import gptkit.providers.client  # noqa: F401
+        except Exception:  # noqa: S110 - the turn imports it again and reports what is wrong
+            pass
+
+    thread = threading.Thread(target=load, name="gptkit-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def _enable_line_editing() -> None:

@@ -34,11 +34,19 @@ def open_session(args: argparse.Namespace, *, stream: bool = True, confirm: Any 
     import gptkit
     from gptkit.prompts.variables import parse_assignments
 
-    if not Path(args.file).is_file():  # a wrong command line, as for validate: exit 2
-        err(f"gptkit {args.command}: no such file: {args.file}")
+    path = Path(args.file)
+    if not path.is_file():  # a wrong command line, as for validate: exit 2
+        if path.is_dir():
+            err(f"gptkit {args.command}: {args.file} is a folder; give one assistant file in it "
+                "(gptkit validate checks a whole folder)")
+        else:
+            err(f"gptkit {args.command}: no such file: {args.file}")
         raise SystemExit(2)
     variables = parse_assignments(args.var)
     config = gptkit.load(args.file, root=args.root)
+    if args.session and config.memory.policy == "none" and args.command == "run":
+        err(f"gptkit: warning: memory.policy is none, so session {args.session} keeps nothing: "
+            "this turn starts empty and is not stored (set memory.policy to keep conversations)")
     if config.memory.policy == "tokens":
         from gptkit.memory import tokens
 
@@ -60,28 +68,82 @@ def open_session(args: argparse.Namespace, *, stream: bool = True, confirm: Any 
 
 
 def terminal_confirm(yes: bool) -> Any:
-    """The confirm callback: --yes allows; else ask on the terminal; with none, None (refuse)."""
+    """The confirm callback: --yes allows; else ask on the terminal; with none, None (refuse).
+
+    The terminal is ``/dev/tty``, not stdin: a message piped to ``run`` still gets its question
+    asked. It is one unbuffered descriptor, read when the event loop sees a line typed: a
+    terminal cannot seek (so no ``"r+"`` text file can be opened on it), and a question
+    cancelled by Ctrl-C leaves no reader behind to take the person's next line.
+    """
     if yes:
         async def allow(name: str, arguments: dict) -> bool:
             return True
 
         return allow
+    import os
+
     try:
-        tty = open("/dev/tty", "r+", encoding="utf-8")  # noqa: SIM115 - kept for the run
+        tty = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
     except OSError:
         return None
 
     async def ask(name: str, arguments: dict) -> bool:
         import asyncio
 
-        def prompt() -> bool:
-            tty.write(f"gptkit: allow {call_text(name, arguments)}? [y/N] ")
-            tty.flush()
-            return tty.readline().strip().lower() in ("y", "yes")
+        os.write(tty, f"gptkit: allow {call_text(name, arguments)}? [y/N] ".encode())
+        loop = asyncio.get_running_loop()
+        typed: asyncio.Future[bytes] = loop.create_future()
 
-        return await asyncio.to_thread(prompt)
+        def readable() -> None:
+            try:
+                data = os.read(tty, 4096)  # a terminal hands over one whole line
+            except OSError:
+                data = b""
+            if not typed.done():
+                typed.set_result(data)
+
+        try:
+            loop.add_reader(tty, readable)
+        except (OSError, ValueError):  # a selector that cannot watch a terminal (macOS kqueue)
+            answer = await asyncio.to_thread(os.read, tty, 4096)
+        else:
+            try:
+                answer = await typed
+            finally:
+                loop.remove_reader(tty)
+        if not answer.endswith(b"\n"):
+            os.write(tty, b"\n")  # Ctrl-D: end the question's line
+        return answer.decode("utf-8", "replace").strip().lower() in ("y", "yes")
 
     return ask
+
+
+def refused_unasked(session: Any, event: Any, confirm: Any) -> str | None:
+    """The stderr line for a ``confirm: true`` tool refused because nobody could be asked."""
+    tool = session.tools.get(event.call.name)
+    if confirm is not None or not event.error or tool is None or not tool.confirm:
+        return None
+    return (
+        f"gptkit: {event.call.name} asks for confirmation and there is no terminal to ask on, "
+        "so it did not run; run gptkit in a terminal, or pass --yes to allow it"
+    )
+
+
+def display_redactor(session: Any) -> Any:
+    """What hides secrets in tool lines on stderr: the memory redactor's rules, API keys always."""
+    from gptkit.memory.redact import Redactor
+
+    rules = ["api_key", *(r for r in session.assistant.memory.redact if r != "api_key")]
+    return Redactor(rules, literals=session.secrets)
+
+
+def tool_line(redactor: Any, event: Any) -> str:
+    """``→ book(city="Porto")`` or ``← result``: a tool event on stderr, secrets hidden."""
+    from gptkit.runtime.events import ToolStarted
+
+    if isinstance(event, ToolStarted):
+        return f"→ {call_text(event.call.name, redactor.json_text(event.call.arguments))}"
+    return f"← {shorten(redactor(event.result), 100)}"
 
 
 def call_text(name: str, arguments: Any, limit: int = 120) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,7 @@ def handle(args: argparse.Namespace) -> int:
     name = args.name
     if not re.match(NAME_PATTERN, name):
         print(f"gptkit init: {name!r} is not a valid assistant name: lowercase letters, digits, "
-              "'-' and '_', starting with a letter or digit")
+              "'-' and '_', starting with a letter or digit", file=sys.stderr)
         return 2
     folder = Path(name)
     module = name.replace("-", "_") + "_tools"
@@ -107,11 +108,12 @@ def handle(args: argparse.Namespace) -> int:
     }
     existing = [str(p) for p in files if p.exists()]
     if existing:
-        print(f"gptkit init: not overwriting {', '.join(existing)}")
+        print(f"gptkit init: not overwriting {', '.join(existing)}", file=sys.stderr)
         return 1
     folder.mkdir(parents=True, exist_ok=True)
     for path, text in files.items():
         path.write_text(text, encoding="utf-8")
-    print(f"wrote {folder}/assistant.yaml and {folder}/{module}.py")
+    print(f"wrote {folder}/assistant.yaml, {folder}/{module}.py and {folder}/assistant.schema.json "
+          "(the JSON Schema editors use to check and complete assistant.yaml)")
     print(f"next: gptkit validate {folder}/ && gptkit chat {folder}/assistant.yaml")
     return 0

@@ -9,11 +9,12 @@ from typing import Any
 
 from gptkit.cli.common import (
     add_assistant_options,
-    call_text,
+    display_redactor,
     err,
     open_session,
-    shorten,
+    refused_unasked,
     terminal_confirm,
+    tool_line,
 )
 
 
@@ -32,12 +33,19 @@ def register(commands: Any) -> None:
 
 
 def read_message(args: argparse.Namespace) -> str | None:
-    """MESSAGE, or stdin when it is '-' or stdin is not a terminal."""
+    """MESSAGE, or stdin when it is '-' or stdin is not a terminal (one trailing newline off)."""
     if args.message is not None and args.message != "-":
         return args.message
     if args.message == "-" or not sys.stdin.isatty():
-        return sys.stdin.read()
+        return strip_newline(sys.stdin.read())
     return None
+
+
+def strip_newline(text: str) -> str:
+    """``text`` without one trailing line break: what ``echo "..." |`` adds is not the message."""
+    if text.endswith("\r\n"):
+        return text[:-2]
+    return text[:-1] if text.endswith("\n") else text
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -48,26 +56,42 @@ def handle(args: argparse.Namespace) -> int:
     if message is None or not message.strip():
         err("gptkit run: no message: give MESSAGE, or pipe it on stdin")
         return 2
-    streaming = not (args.no_stream or args.json)
-    session = open_session(args, stream=streaming, confirm=terminal_confirm(args.yes))
+    confirm = terminal_confirm(args.yes)
+    session = open_session(args, stream=not (args.no_stream or args.json), confirm=confirm)
+    # A JSON answer is shown only once it is checked against output.schema: it is not streamed.
+    streaming = session.streaming and session.assistant.output.format != "json"
     printed: list[str] = []
+    redactor = None
 
     def on_event(event: Any) -> None:
+        nonlocal redactor
         if isinstance(event, TextDelta):
             if streaming:
                 sys.stdout.write(event.text)
                 sys.stdout.flush()
                 printed.append(event.text)
-        elif isinstance(event, ToolStarted) and not args.json:
-            err(f"→ {call_text(event.call.name, event.call.arguments)}")
-        elif isinstance(event, ToolFinished) and not args.json:
-            err(f"← {shorten(event.result, 100)}")
+        elif isinstance(event, (ToolStarted, ToolFinished)) and not args.json:
+            if redactor is None:
+                redactor = display_redactor(session)
+            err(tool_line(redactor, event))
+            refused = refused_unasked(session, event, confirm) if isinstance(event, ToolFinished) else None
+            if refused:
+                err(refused)
 
     try:
         answer = session.send(message, on_event)
         session.save_recording()
+    except KeyboardInterrupt:
+        if not end_line(printed) and sys.stderr.isatty():
+            sys.stderr.write("\n")  # after the terminal's ^C
+        raise
+    except BaseException:
+        end_line(printed)  # an error starts on a line of its own
+        raise
     finally:
         session.close()
+    for warning in answer.warnings:
+        err(f"gptkit: warning: {warning}")
     if args.json:
         json.dump(_json_result(session, answer), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -75,11 +99,20 @@ def handle(args: argparse.Namespace) -> int:
     if not streaming:
         sys.stdout.write(answer.text)
         printed.append(answer.text)
-    if printed and not "".join(printed).endswith("\n"):
-        sys.stdout.write("\n")
+    end_line(printed)
     sys.stdout.flush()
     err(_usage_line(answer))
     return 0
+
+
+def end_line(printed: list[str]) -> bool:
+    """End a partly printed answer's line on stdout; whether there was one to end."""
+    if printed and not "".join(printed).endswith("\n"):
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        printed.append("\n")
+        return True
+    return False
 
 
 def _usage_line(answer: Any) -> str:
@@ -93,16 +126,19 @@ def _usage_line(answer: Any) -> str:
 
 def _json_result(session: Any, answer: Any) -> dict[str, Any]:
     calls = []
+    redactor = display_redactor(session) if answer.tool_calls else None
     for finished in answer.tool_calls:
+        raw = redactor.json_text(finished.call.arguments)  # secrets hidden, as on stderr
         try:
-            arguments: Any = json.loads(finished.call.arguments)
+            arguments: Any = json.loads(raw)
         except ValueError:
-            arguments = finished.call.arguments
+            arguments = raw
+        result = redactor(finished.result)
         calls.append({
             "name": finished.call.name,
             "arguments": arguments,
-            "result": None if finished.error else finished.result,
-            "error": finished.result if finished.error else None,
+            "result": None if finished.error else result,
+            "error": result if finished.error else None,
         })
     usage = answer.usage
     return {
@@ -112,4 +148,5 @@ def _json_result(session: Any, answer: Any) -> dict[str, Any]:
         "tool_calls": calls,
         "usage": usage.to_dict() if usage else None,
         "cost_usd": answer.cost_usd,
+        "warnings": list(answer.warnings),
     }

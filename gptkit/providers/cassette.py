@@ -304,15 +304,23 @@ def _difference(want: list[tuple[str, str]], got: list[tuple[str, str]]) -> str:
         a = want[i] if i < len(want) else None
         b = got[i] if i < len(got) else None
         if a != b:
-            recorded = f"{a[0]} {_short(a[1])}" if a else "nothing"
-            sent = f"{b[0]} {_short(b[1])}" if b else "nothing"
+            recorded = f"{a[0]} {_short(a[1], b[1] if b else '')}" if a else "nothing"
+            sent = f"{b[0]} {_short(b[1], a[1] if a else '')}" if b else "nothing"
             return f"recorded {recorded}, this run sends {sent}"
     return "the conversation differs"
 
 
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return repr(text if len(text) <= 60 else text[:57] + "...")
+def _short(text: str, other: str = "") -> str:
+    """``text`` as ``repr`` (a newline or a space of difference shows), long text cut to where
+    it first differs from ``other``."""
+    if len(text) <= 60:
+        return repr(text)
+    differs = 0
+    while differs < min(len(text), len(other)) and text[differs] == other[differs]:
+        differs += 1
+    start = max(0, min(differs - 20, len(text) - 57))
+    end = start + 57
+    return ("..." if start else "") + repr(text[start:end]) + ("..." if end < len(text) else "")
 
 
 def _line(text: str) -> str:

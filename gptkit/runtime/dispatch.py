@@ -4,13 +4,26 @@ Everything the model sends is untrusted: an unknown tool name, arguments that ar
 not fit the schema, a refused confirmation, a timeout or an exception all become an error result
 that goes back to the model; nothing here raises for them. Calls run concurrently; their results
 keep the model's order.
+
+- At most :data:`MAX_PARALLEL_TOOL_CALLS` calls of one reply run; the rest are answered with an
+  error result saying so (nothing is asked or run for them).
+- A reply that repeats a call id is made well formed first (:func:`distinct_calls`): an exact
+  repeat of a call is dropped (it runs once), a different call under a used id gets an id of
+  its own. Each id is then answered exactly once, and the turn can be kept.
+- A sync tool runs in a thread. Python cannot stop a thread, so a sync tool that overruns its
+  timeout is abandoned: the model gets an error result at once, the thread runs on in the
+  background and its result is dropped (whatever it does meanwhile still happens). Sessions run
+  such threads as daemons (:class:`DaemonExecutor`), so the process does not wait for them at exit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from gptkit.config.secrets import redact
 from gptkit.messages import ToolCall
@@ -19,6 +32,9 @@ from gptkit.tools.base import Tool, ToolArgumentsError, ToolContext, ToolFailure
 
 #: Asked before a ``confirm: true`` tool runs: (tool name, arguments) -> allowed?
 Confirm = Callable[[str, dict], Awaitable[bool]]
+
+#: The most tool calls one model reply may run; the rest get an error result.
+MAX_PARALLEL_TOOL_CALLS = 16
 
 
 @dataclass
@@ -40,7 +56,15 @@ async def dispatch(
     """Run ``calls``; return one result per call, in the calls' order."""
     secrets = tuple(secrets)
     prepared: list[tuple[Tool, dict] | ToolFinished] = []
-    for call in calls:  # checks and confirmations one by one: a person answers in order
+    for index, call in enumerate(calls):  # checks and confirmations one by one, in order
+        if index >= MAX_PARALLEL_TOOL_CALLS:
+            prepared.append(ToolFinished(
+                call,
+                f"error: not run: one reply may ask for at most {MAX_PARALLEL_TOOL_CALLS} tool "
+                f"calls and this one asked for {len(calls)}; ask for the rest in the next reply.",
+                True,
+            ))
+            continue
         prepared.append(await _prepare(call, tools, confirm))
 
     async def run(call: ToolCall, item: tuple[Tool, dict] | ToolFinished) -> ToolFinished:
@@ -53,6 +77,50 @@ async def dispatch(
     return [
         ToolFinished(r.call, redact(r.result, secrets), r.error) if secrets else r for r in results
     ]
+
+
+def distinct_calls(calls: Sequence[ToolCall]) -> tuple[ToolCall, ...]:
+    """``calls`` with each id used once: exact repeats dropped, clashing ids made unique."""
+    seen: dict[str, ToolCall] = {}
+    kept: list[ToolCall] = []
+    for call in calls:
+        if call.id in seen:
+            if seen[call.id] == call:
+                continue  # the same call twice (a server's glitch): it runs once
+            number = 2
+            while f"{call.id}_{number}" in seen:
+                number += 1
+            call = replace(call, id=f"{call.id}_{number}")
+        seen[call.id] = call
+        kept.append(call)
+    return tuple(kept)
+
+
+class DaemonExecutor(concurrent.futures.ThreadPoolExecutor):
+    """An event loop's default executor whose threads never hold up the exit of the process.
+
+    Each job gets a daemon thread of its own, and :meth:`shutdown` waits for none of them: a
+    sync tool abandoned at its timeout cannot keep ``gptkit run`` alive.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+
+        def work() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:  # handed to whoever awaits the future
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+        threading.Thread(target=work, name="gptkit-worker", daemon=True).start()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        return None
 
 
 async def _prepare(
@@ -88,7 +156,12 @@ async def _run(
     try:
         result = await asyncio.wait_for(tool.run(arguments, context), timeout)
     except asyncio.TimeoutError:
-        return ToolFinished(call, f"error: {call.name} did not finish within {timeout:g} s", True)
+        return ToolFinished(
+            call,
+            f"error: {call.name} did not finish within {timeout:g} s (its timeout); it was "
+            "abandoned and its result will not come",
+            True,
+        )
     except ToolFailure as exc:
         return ToolFinished(call, f"error: {exc}", True)
     except ToolArgumentsError as exc:

@@ -38,9 +38,10 @@ class Answer:
     text: str
     output: Any = None  # the parsed JSON answer, for output.format: json
     tool_calls: list[ToolFinished] = field(default_factory=list)
-    usage: Usage | None = None
+    usage: Usage | None = None  # every model call of the turn, the summary's included
     cost_usd: float | None = None
     messages: list[Message] = field(default_factory=list)  # the turn, as stored
+    warnings: list[str] = field(default_factory=list)  # what went wrong without failing the turn
 
     def __str__(self) -> str:
         return self.text

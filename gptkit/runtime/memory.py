@@ -9,22 +9,35 @@
 A conversation is stored when it has a session id (``--session``, and every ``chat``); long-term
 facts (``memory.long_term``) are stored per assistant and user whenever they are on. A turn is
 written in one transaction after it completes, so a failed or cancelled turn leaves nothing.
+Under ``summary`` the fold runs before the turn is written; when the summary call fails the turn
+is still kept (with a warning) and the next turn folds again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gptkit.messages import Message
+from gptkit.messages import Message, Usage
 from gptkit.prompts.render import MemoryView
 
 if TYPE_CHECKING:
     from gptkit.config.models import Assistant
     from gptkit.memory.store import Store
 
-Summarize = Callable[[str, list[Message]], Awaitable[str]]
+#: (earlier summary, messages to fold) -> (new summary, the call's usage)
+Summarize = Callable[[str, list[Message]], Awaitable[tuple[str, Usage | None]]]
+
+
+@dataclass(frozen=True)
+class Fold:
+    """A new running summary: it covers the session's messages through ``through_seq``."""
+
+    text: str
+    through_seq: int
+    usage: Usage | None = None  # what the summary call used
 
 
 class ConversationMemory:
@@ -141,8 +154,8 @@ class ConversationMemory:
             self._tail_last = last
         return policies.window(self._tail, size)
 
-    def commit(self, turn: list[Message]) -> None:
-        """Keep a completed turn (one transaction when stored)."""
+    def commit(self, turn: list[Message], summary: Fold | None = None) -> None:
+        """Keep a completed turn (one transaction when stored), then its new summary, if any."""
         if self.policy == "none":
             return
         if self.stored:
@@ -151,6 +164,8 @@ class ConversationMemory:
                 store.ensure_session(self.config.name, self.session_id, self.user)  # type: ignore[arg-type]
                 self._exists = True
             store.append_turn(self.session_id, turn)  # type: ignore[arg-type]
+            if summary is not None:
+                store.set_summary(self.session_id, summary.text, summary.through_seq)  # type: ignore[arg-type]
         else:
             self.local.extend(turn)
             if self.policy == "summary" and len(self.local) > 4 * self.config.memory.max_messages:
@@ -158,23 +173,28 @@ class ConversationMemory:
 
                 self.local = policies.window(self.local, self.config.memory.max_messages)
 
-    async def fold(self, summarize: Summarize) -> None:
-        """Under ``summary``, fold the messages over ``max_messages`` into the summary."""
+    async def fold(self, summarize: Summarize, turn: list[Message]) -> Fold | None:
+        """Under ``summary``, the new summary once ``turn`` is kept; None when none is due.
+
+        The messages over ``max_messages`` (counting ``turn``, not stored yet) are folded into
+        the summary; :meth:`commit` writes it after the turn. Nothing is written here, so a
+        failed or cancelled summary call changes nothing, and the next turn folds again.
+        """
         if self.policy != "summary" or not self.stored:
-            return
+            return None
         from gptkit.memory import policies
 
         store, sid = self.store, self.session_id
         found = store.summary(sid)  # type: ignore[arg-type]
         through = found.through_seq if found else 0
-        pending = store.messages_after(sid, through)  # type: ignore[arg-type]
+        pending = store.messages_after(sid, through) + list(turn)  # type: ignore[arg-type]
         if len(pending) <= self.config.memory.max_messages:
-            return
+            return None
         folded, _ = policies.split_for_summary(pending, keep_messages=self.config.memory.max_messages)
         if not folded:
-            return
-        text = await summarize(found.text if found else "", folded)
-        store.set_summary(sid, text, through + len(folded))  # type: ignore[arg-type]
+            return None
+        text, usage = await summarize(found.text if found else "", folded)
+        return Fold(text, through + len(folded), usage)
 
     def history(self) -> list[Message]:
         """Every message of the conversation so far."""

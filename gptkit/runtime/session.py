@@ -13,6 +13,10 @@ a failure anywhere (the API, a cut stream, the round limit, an answer that does 
         ...
 
 ``asend`` / ``astream`` are the async twins.
+
+The blocking methods run on the session's own event loop, whose sync tools run in daemon threads
+(:class:`gptkit.runtime.dispatch.DaemonExecutor`): a tool abandoned at its timeout never holds
+up the exit. With ``asend`` / ``astream`` they run in your loop's default executor.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ if TYPE_CHECKING:
     from gptkit.config.models import Assistant
     from gptkit.providers.client import Provider
     from gptkit.runtime.dispatch import Confirm
+    from gptkit.runtime.transport import Network
     from gptkit.tools.base import Tool
 
 
@@ -56,7 +61,10 @@ class Session:
         root: str | Path | None = None,
         source: str | Path | None = None,
         store: Any = None,
+        transport: Network | None = None,
     ) -> None:
+        """``transport`` says how model calls go out (:mod:`gptkit.runtime.transport`);
+        ``record=`` / ``replay=`` are shorthands for ``Record(path)`` / ``Replay(path)``."""
         from gptkit.prompts.variables import resolve_variables
 
         if assistant.model is None:
@@ -74,6 +82,7 @@ class Session:
         self.confirm = confirm
         self.record = Path(record) if record else None
         self.replay = Path(replay) if replay else None
+        self.transport = _transport(transport, self.record, self.replay)
         self.environ = environ
         self._given_store = store
         self._memory: ConversationMemory | None = None
@@ -83,7 +92,6 @@ class Session:
         self._tools: dict[str, Tool] | None = None
         self._template: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._recorder: Any = None  # the cassette Recorder of record=, once connected
 
     # -- what is sent -------------------------------------------------------------------------
 
@@ -221,10 +229,8 @@ class Session:
 
     def save_recording(self) -> None:
         """Write the cassette of ``record=`` (after a successful turn; a failed run writes none)."""
-        recorder = self._recorder
-        if recorder is not None and self.record is not None:
-            recorder.save(
-                self.record,
+        if self._provider is not None:
+            self.transport.finish(
                 assistant=self.assistant.name,
                 api=self.provider.api,
                 base_url=self.provider.endpoint.base_url,
@@ -240,19 +246,24 @@ class Session:
         self._memory = None
         self.id = session_id
 
-    async def _summarize(self, previous: str, messages: list[Message]) -> str:
-        """Fold ``messages`` into the running summary with one model call."""
+    async def _summarize(self, previous: str, messages: list[Message]) -> tuple[str, Usage | None]:
+        """Fold ``messages`` into the running summary with one model call; and what it used."""
         from gptkit.runtime.memory import SUMMARY_PROMPT, summary_messages
 
         request = Request(
             settings=self.assistant.model,  # type: ignore[arg-type]
-            model=self.assistant.memory.summary_model or self.model,
+            model=self.summary_model,
             system=SUMMARY_PROMPT,
             messages=summary_messages(previous, messages),
             stream=False,
         )
         completion = await self.provider.complete(request)
-        return completion.text.strip() or previous
+        return completion.text.strip() or previous, completion.usage
+
+    @property
+    def summary_model(self) -> str:
+        """The model that writes the running summary (``memory.summary``)."""
+        return self.assistant.memory.summary_model or self.model
 
     def close(self) -> None:
         """Close the API client, the store and the session's event loop."""
@@ -280,11 +291,15 @@ class Session:
     def _run(self, awaitable: Any) -> Any:
         # One loop for the session's life, so the HTTP connection pool is reused across turns.
         if self._loop is None:
+            from gptkit.runtime.dispatch import DaemonExecutor
+
             self._loop = asyncio.new_event_loop()
+            # sync tools run here; one abandoned at its timeout must not hold up the exit
+            self._loop.set_default_executor(DaemonExecutor())
         return self._loop.run_until_complete(awaitable)
 
     async def _turn(self, text: str, emit: Callable[[Event], Any]) -> Answer:
-        from gptkit.runtime.dispatch import Limits, dispatch
+        from gptkit.runtime.dispatch import Limits, dispatch, distinct_calls
         from gptkit.tools.base import ToolContext
 
         config = self.assistant
@@ -332,7 +347,7 @@ class Session:
                     f"limits.max_tool_rounds ({limits.max_tool_rounds}); the turn was stopped and "
                     "not kept. Raise the limit in the assistant file if the task needs more rounds."
                 )
-            calls = tuple(completion.tool_calls)
+            calls = distinct_calls(completion.tool_calls)  # each id answered once
             turn.append(Message("assistant", completion.text, calls, usage=completion.usage))
             for call in calls:
                 emit(ToolStarted(call))
@@ -348,14 +363,28 @@ class Session:
         from gptkit.providers.prices import cost
 
         turn_cost = cost(self.model, usage)
-        memory.commit(turn)  # only now, in one transaction: a failed turn leaves nothing
-        await memory.fold(self._summarize)
+        warnings: list[str] = []
+        # The summary is written before the turn is kept, so a cancelled turn leaves nothing. A
+        # failed summary does not fail the turn: it is kept, and a later turn folds again.
+        try:
+            summary = await memory.fold(self._summarize, turn)
+        except GptkitError as exc:
+            summary = None
+            warnings.append(
+                f"the conversation summary could not be updated ({exc}); the turn was kept, "
+                "and the next turn tries again"
+            )
+        if summary is not None and summary.usage is not None:
+            usage = summary.usage if usage is None else usage + summary.usage
+            summary_cost = cost(self.summary_model, summary.usage)
+            turn_cost = None if turn_cost is None or summary_cost is None else turn_cost + summary_cost
+        memory.commit(turn, summary)  # only now: a failed turn leaves nothing
         if usage is not None:
             self.usage = self.usage + usage
         self.cost_usd = (
             None if turn_cost is None or self.cost_usd is None else self.cost_usd + turn_cost
         )
-        return Answer(answer_text, output, finished, usage, turn_cost, turn)
+        return Answer(answer_text, output, finished, usage, turn_cost, turn, warnings)
 
 
 def _parse_output(config: Assistant, text: str) -> Any:
@@ -381,9 +410,20 @@ def _parse_output(config: Assistant, text: str) -> Any:
     return value
 
 
+def _transport(given: Network | None, record: Path | None, replay: Path | None) -> Network:
+    from gptkit.runtime.transport import Network, Record, Replay
+
+    if sum(x is not None for x in (given, record, replay)) > 1:
+        raise UsageError("give one of transport=, record= and replay=, not several")
+    if record is not None:
+        return Record(record)
+    if replay is not None:
+        return Replay(replay)
+    return given if given is not None else Network()
+
+
 def _make_provider(session: Session) -> Provider:
-    from gptkit.providers.cassette import Recorder, Replayer
-    from gptkit.providers.client import Endpoint, LazyTransport, OpenAITransport, Provider
+    from gptkit.providers.client import Endpoint, LazyTransport, Provider
 
     settings = session.assistant.model
     environ = dict(session.environ) if session.environ is not None else None
@@ -393,11 +433,6 @@ def _make_provider(session: Session) -> Provider:
         secrets.add(endpoint.api_key)
 
     def connect() -> Any:
-        if session.replay is not None:
-            return Replayer(session.replay)  # no network, no key
-        transport: Any = OpenAITransport(endpoint)
-        if session.record is not None:
-            transport = session._recorder = Recorder(transport, secrets)
-        return transport
+        return session.transport.connect(endpoint, secrets)
 
     return Provider(endpoint, settings.api, LazyTransport(connect), tuple(secrets))  # type: ignore[union-attr]
