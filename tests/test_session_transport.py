@@ -18,13 +18,15 @@ ENV = {"OPENAI_API_KEY": "sk-test-TRANSPORT0123456789abcdef"}
 
 
 def session(**options: Any) -> Any:
-    return gptkit.load(ASSISTANT).session(environ=ENV, stream=False, **options)
+    return gptkit.Session(gptkit.load(ASSISTANT), environ=ENV, stream=False, **options)
 
 
 def test_record_then_replay_through_the_transport_option(tmp_path: Path) -> None:
     cassette = tmp_path / "t.cassette.yaml"
-    with FakeOpenAI([text("Recorded answer.")]) as server, \
-            session(base_url=server.url, transport=Record(cassette)) as recording:
+    with (
+        FakeOpenAI([text("Recorded answer.")]) as server,
+        session(base_url=server.url, transport=Record(cassette)) as recording,
+    ):
         assert recording.send("hi").text == "Recorded answer."
         recording.save_recording()
     assert ENV["OPENAI_API_KEY"] not in cassette.read_text()
@@ -38,9 +40,19 @@ def test_a_transport_of_ones_own_sees_every_call() -> None:
     class Canned:
         async def send(self, path: str, body: dict[str, Any], stream: bool) -> Any:
             seen.append((path, stream))
-            return {"id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": "canned"}}]}
+            return {
+                "id": "x",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": "canned"},
+                    }
+                ],
+            }
 
         async def aclose(self) -> None:
             return None

@@ -54,18 +54,33 @@ def project(tmp_path: Path, extra: str = "", tools: str = "") -> str:
         "instructions: You help.\n"
         "tools:\n"
         "  - {name: add, type: python, function: 'hard_tools:add'}\n"
-        "  - {name: block, type: python, function: 'hard_tools:block'}\n" + tools +
-        "limits: {tool_timeout_s: 0.5}\n" + extra)
+        "  - {name: block, type: python, function: 'hard_tools:block'}\n"
+        + tools
+        + "limits: {tool_timeout_s: 0.5}\n"
+        + extra
+    )
     return str(folder / "assistant.yaml")
 
 
-def run(server: FakeOpenAI, tmp_path: Path, *args: str, stdin: str = "",
-        timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run(
+    server: FakeOpenAI, tmp_path: Path, *args: str, stdin: str = "", timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "GPTKIT_"))}
-    env.update(OPENAI_API_KEY=KEY, OPENAI_BASE_URL=server.url, GPTKIT_HOME=str(tmp_path / "gptkit-home"),
-               RUNNER_LOG=str(tmp_path / "calls.jsonl"))
-    return subprocess.run([sys.executable, "-m", "gptkit", "run", *args], capture_output=True,
-                          text=True, env=env, input=stdin, timeout=timeout, start_new_session=True)
+    env.update(
+        OPENAI_API_KEY=KEY,
+        OPENAI_BASE_URL=server.url,
+        GPTKIT_HOME=str(tmp_path / "gptkit-home"),
+        RUNNER_LOG=str(tmp_path / "calls.jsonl"),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "gptkit", "run", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=timeout,
+        start_new_session=True,
+    )
 
 
 def logged(tmp_path: Path) -> list[dict]:
@@ -74,7 +89,7 @@ def logged(tmp_path: Path) -> list[dict]:
 
 
 def stored(tmp_path: Path, session: str) -> list[dict]:
-    from gptkit.memory.store import open_store
+    from gptkit.memory.backends import open_store
 
     store = open_store(f"sqlite:///{tmp_path / 'gptkit-home' / 'gptkit.db'}", project_root=tmp_path)
     try:
@@ -84,10 +99,17 @@ def stored(tmp_path: Path, session: str) -> list[dict]:
 
 
 def test_the_tool_call_line_hides_a_key_the_model_passes(tmp_path: Path) -> None:
-    file = project(tmp_path, "memory: {policy: window, long_term: true, redact: [api_key]}\n",
-                   "  - {name: remember, type: builtin}\n")
-    script = [tool_calls(call("remember", {"fact": f"the key is {LEAKED}"}, id="r1")), text("Noted."),
-              tool_calls(call("remember", {"fact": f"the key is {LEAKED}"}, id="r2")), text("Noted.")]
+    file = project(
+        tmp_path,
+        "memory: {policy: window, long_term: true, redact: [api_key]}\n",
+        "  - {name: remember, type: builtin}\n",
+    )
+    script = [
+        tool_calls(call("remember", {"fact": f"the key is {LEAKED}"}, id="r1")),
+        text("Noted."),
+        tool_calls(call("remember", {"fact": f"the key is {LEAKED}"}, id="r2")),
+        text("Noted."),
+    ]
     with FakeOpenAI(script) as server:
         result = run(server, tmp_path, file, "remember my key")
         as_json = run(server, tmp_path, file, "remember my key", "--json")
@@ -104,8 +126,13 @@ SUMMARY = "memory: {policy: summary, max_messages: 2}\n"
 
 def test_a_failed_summary_keeps_the_turn_warns_and_folds_on_a_later_turn(tmp_path: Path) -> None:
     file = project(tmp_path, SUMMARY)
-    script = [text("A1"), text("A2"), status(500, "summary backend down"), text("A3"),
-              text("The user counted to three.")]
+    script = [
+        text("A1"),
+        text("A2"),
+        status(500, "summary backend down"),
+        text("A3"),
+        text("The user counted to three."),
+    ]
     with FakeOpenAI(script) as server:
         first = run(server, tmp_path, file, "one", "--session", "s")
         second = run(server, tmp_path, file, "two", "--session", "s")
@@ -120,8 +147,12 @@ def test_a_failed_summary_keeps_the_turn_warns_and_folds_on_a_later_turn(tmp_pat
     third_users = [m["content"] for m in requests[3].body["messages"] if m["role"] == "user"]
     assert third_users == ["one", "two", "three"]
     assert "running summary" in requests[4].body["messages"][0]["content"]
-    assert [m["content"] for m in stored(tmp_path, "s") if m["role"] == "user"] == ["one", "two", "three"]
-    from gptkit.memory.store import open_store
+    assert [m["content"] for m in stored(tmp_path, "s") if m["role"] == "user"] == [
+        "one",
+        "two",
+        "three",
+    ]
+    from gptkit.memory.backends import open_store
 
     store = open_store(f"sqlite:///{tmp_path / 'gptkit-home' / 'gptkit.db'}", project_root=tmp_path)
     try:
@@ -134,8 +165,13 @@ def test_a_failed_summary_keeps_the_turn_warns_and_folds_on_a_later_turn(tmp_pat
 
 def test_summary_calls_count_in_usage_and_cost(tmp_path: Path) -> None:
     file = project(tmp_path, SUMMARY)
-    script = [text("A1", usage=(10, 1)), text("A2", usage=(10, 1)), text("S", usage=(1000, 500)),
-              text("A3", usage=(10, 1)), text("S2", usage=(1000, 500))]
+    script = [
+        text("A1", usage=(10, 1)),
+        text("A2", usage=(10, 1)),
+        text("S", usage=(1000, 500)),
+        text("A3", usage=(10, 1)),
+        text("S2", usage=(1000, 500)),
+    ]
     with FakeOpenAI(script) as server:
         assert run(server, tmp_path, file, "one", "--session", "s").returncode == 0
         as_json = run(server, tmp_path, file, "two", "--session", "s", "--json")
@@ -152,8 +188,9 @@ def test_the_sessions_usage_counts_summary_calls(tmp_path: Path) -> None:
     file = project(tmp_path, SUMMARY)
     script = [text("A1", usage=(10, 1)), text("A2", usage=(10, 1)), text("S", usage=(1000, 500))]
     with FakeOpenAI(script) as server:
-        session = gptkit.load(file).session(session_id="u", base_url=server.url,
-                                            environ={"OPENAI_API_KEY": KEY})
+        session = gptkit.Session(
+            gptkit.load(file), session_id="u", base_url=server.url, environ={"OPENAI_API_KEY": KEY}
+        )
         with session:
             session.send("one")
             session.send("two")
@@ -176,8 +213,11 @@ def test_a_blocking_sync_tool_does_not_hold_the_run_past_its_timeout(tmp_path: P
 def test_repeated_call_ids_are_answered_once_each_and_the_turn_is_kept(tmp_path: Path) -> None:
     file = project(tmp_path, "memory: {policy: window}\n")
     script = [
-        tool_calls(call("add", {"a": 1, "b": 2}, id="d"), call("add", {"a": 1, "b": 2}, id="d"),
-                   call("add", {"a": 5, "b": 5}, id="d")),
+        tool_calls(
+            call("add", {"a": 1, "b": 2}, id="d"),
+            call("add", {"a": 1, "b": 2}, id="d"),
+            call("add", {"a": 5, "b": 5}, id="d"),
+        ),
         text("3 and 10."),
     ]
     with FakeOpenAI(script) as server:
@@ -245,8 +285,13 @@ def test_an_error_after_a_partial_answer_starts_on_a_new_line(tmp_path: Path) ->
     env.update(OPENAI_API_KEY=KEY, GPTKIT_HOME=str(tmp_path / "gptkit-home"))
     with FakeOpenAI([cut(text("The first part of an answer, then nothing"), after=3)]) as server:
         env["OPENAI_BASE_URL"] = server.url
-        child = pexpect.spawn(sys.executable, ["-m", "gptkit", "run", file, "hi"], env=env,
-                              encoding="utf-8", timeout=30)
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "gptkit", "run", file, "hi"],
+            env=env,
+            encoding="utf-8",
+            timeout=30,
+        )
         child.expect("gptkit: error")
         before = child.before
         child.expect(pexpect.EOF)

@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gptkit.errors import TurnError, UsageError
+from gptkit.errors import GptkitError, TurnError, UsageError
 from gptkit.messages import Message, Usage
 from gptkit.providers.base import Request
 from gptkit.runtime.events import Answer, Event, TextDelta, ToolFinished, ToolStarted

@@ -5,7 +5,7 @@ wire transport on its first model call (so rendering needs neither a key nor a c
 calls :meth:`Network.finish` after a turn that completed. Anything that runs sessions (``run``,
 ``chat``, a server, a test runner) picks the mode here::
 
-    session = config.session(transport=Replay("weather.cassette.yaml"))
+    session = gptkit.Session(config, transport=Replay("weather.cassette.yaml"))
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ class Network:
 
         return OpenAITransport(endpoint)
 
-    def finish(self, *, assistant: str, api: str, base_url: str) -> None:
-        """After a completed turn: nothing to do."""
+    def finish(self, *, assistant: str, api: str, base_url: str, **header: Any) -> None:
+        """After a completed turn: nothing to do. ``header`` is what a cassette's header tells
+        (``source``, ``variables``, ``declared``: the replay command)."""
 
 
 class Record(Network):
@@ -44,10 +45,12 @@ class Record(Network):
         self._recorder = Recorder(super().connect(endpoint, secrets), tuple(secrets))
         return self._recorder  # type: ignore[no-any-return]
 
-    def finish(self, *, assistant: str, api: str, base_url: str) -> None:
+    def finish(self, *, assistant: str, api: str, base_url: str, **header: Any) -> None:
         """Write the cassette (only after a turn completed: a failed run writes none)."""
         if self._recorder is not None:
-            self._recorder.save(self.path, assistant=assistant, api=api, base_url=base_url)
+            self._recorder.save(
+                self.path, assistant=assistant, api=api, base_url=base_url, **header
+            )
 
 
 class Replay(Network):
