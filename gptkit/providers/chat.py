@@ -57,9 +57,12 @@ def _wire(message: Message) -> dict[str, Any]:
     if message.role == "tool":
         return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
     if message.role == "assistant" and message.tool_calls:
+        # "" rather than null: OpenAI, vLLM and LiteLLM take either, but Ollama refuses null
+        # (400) and llama.cpp's chat templates fail on it (500); an omitted key trips
+        # templates that read message['content'].
         return {
             "role": "assistant",
-            "content": message.content or None,
+            "content": message.content or "",
             "tool_calls": [
                 {
                     "id": c.id,

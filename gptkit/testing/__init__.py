@@ -38,10 +38,14 @@ requests``. Each :class:`RecordedRequest` has ``method``, ``path``, ``headers`` 
 names), ``body`` (parsed JSON) and API-neutral readers: ``last_user_text()``, ``tool_results()``,
 ``tool_names()``, ``tools()``, ``items()``, ``api``, ``model``, ``stream``.
 
+``FakeOpenAI(script, strict="ollama")`` (or ``"openai"``, ``"vllm"``, ``"llama.cpp"``,
+``"litellm"``) refuses what that real server refuses, with its status and words: a client that
+passes there sends what the real one accepts (see :mod:`gptkit.testing.shapes`).
+
 To run it as a separate process (benchmarks do, so its CPU time is not the client's)::
 
     python -m gptkit.testing serve [--port N] [--mode echo|tool-round] [--no-usage-in-stream]
-                                   [--no-responses-api] [--api-key KEY]
+                                   [--no-responses-api] [--api-key KEY] [--strict SHAPE]
 
 which prints ``gptkit fake server on http://127.0.0.1:PORT/v1`` and serves until killed.
 Only the standard library is used; importing this package never imports ``openai``.

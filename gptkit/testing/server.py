@@ -35,6 +35,7 @@ from gptkit.testing.script import (
     as_reply,
     status,
 )
+from gptkit.testing.shapes import SHAPES, check
 from gptkit.testing.wire import (
     DEFAULT_MODEL,
     answer_usage,
@@ -219,6 +220,10 @@ class FakeOpenAI:
       only speaks Chat Completions (Ollama, older vLLM).
     - ``api_key``: when set, a request whose ``Authorization: Bearer ...`` differs gets 401 with
       a message that echoes the key it received (as OpenAI does), to test redaction.
+    - ``strict``: a server shape (``"openai"``, ``"ollama"``, ``"vllm"``, ``"llama.cpp"``,
+      ``"litellm"``): refuse what that real server refuses, with its status and words, before
+      the script answers (see :mod:`gptkit.testing.shapes`). A refused request does not use up
+      a reply of the script.
     - ``host`` / ``port``: where to listen (port ``0`` picks a free one).
 
     Every answer says where it came from: the ``server: gptkit.testing`` header, and
@@ -231,7 +236,11 @@ class FakeOpenAI:
 
     def __init__(self, model: ModelLike = None, *, usage_in_stream: bool = True,
                  responses_api: bool = True, api_key: str | None = None,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 strict: str | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        if strict is not None and strict not in SHAPES:
+            raise ValueError(f"unknown server shape {strict!r}; use one of: "
+                             f"{', '.join(sorted(SHAPES))}")
+        self.strict = strict
         self.model = _as_model(model)
         self.usage_in_stream = usage_in_stream
         self.responses_api = responses_api
@@ -357,6 +366,10 @@ class FakeOpenAI:
         if bad_json or not isinstance(request.body, dict):
             return status(400, "We could not parse the JSON body of your request. The body "
                                "must be a JSON object (fake server).", error_code=None)
+        if self.strict is not None:
+            refusal = check(self.strict, request)
+            if refusal is not None:
+                return refusal
         return self.model.reply(request)
 
     def _answer(self, handler: _Handler, request: RecordedRequest, raw: bytes,
