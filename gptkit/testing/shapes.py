@@ -50,7 +50,7 @@ def _openai(request: RecordedRequest) -> Status | None:
                            "enabled.", error_code="invalid_value")
     messages = _messages(request)
     waiting: list[str] = []  # call ids of the last assistant message not answered yet
-    for index, message in messages:
+    for _, message in messages + [(len(messages), {"role": "end"})]:
         role = message.get("role")
         if role == "tool":
             if message.get("tool_call_id") not in waiting:
@@ -65,6 +65,8 @@ def _openai(request: RecordedRequest) -> Status | None:
                                f"tool_call_ids did not have response messages: "
                                f"{', '.join(waiting)}", error_code=None)
         calls = message.get("tool_calls") if role == "assistant" else None
+        if role == "end":
+            break
         if calls:
             waiting = [str(c.get("id")) for c in calls if isinstance(c, dict)]
         elif not isinstance(message.get("content"), (str, list)):
