@@ -9,6 +9,8 @@ stay the openai package's, while the per-request cost stays that of serialising 
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 import os
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -18,9 +20,12 @@ from typing import Any, Protocol
 from gptkit.errors import ProviderError
 from gptkit.providers import chat, responses
 from gptkit.providers.base import Completion, Request, StreamError
-from gptkit.providers.errors import explain, redact
+from gptkit.providers.errors import deadline, explain, redact
 
 OPENAI_URL = "https://api.openai.com/v1"
+
+ATTEMPTS: contextvars.ContextVar[list[int]] = contextvars.ContextVar("gptkit_attempts")
+"""HTTP requests made for the model call in progress (a one-item list the client counts in)."""
 
 
 class Transport(Protocol):
@@ -96,7 +101,13 @@ def _dumps(value: Any) -> bytes:
 
 
 class OpenAITransport:
-    """The real thing: ``AsyncOpenAI.post`` with the file's timeout and retries."""
+    """The real thing: ``AsyncOpenAI.post`` with the file's timeout and retries.
+
+    Redirects are not followed (a 3xx is an error that names where it pointed): the request
+    carries the conversation, and a redirect could send it to another server. Streamed replies
+    are read by :mod:`gptkit.providers.sse`, to the end of the body. Each request the client
+    makes is counted in :data:`ATTEMPTS`, so a failure can say how many retries really happened.
+    """
 
     def __init__(self, endpoint: Endpoint) -> None:
         import openai
@@ -110,22 +121,51 @@ class OpenAITransport:
                     "variable in model.api_key_env."
                 )
             key = "not-needed"  # local OpenAI-compatible servers often need none
-        self.client = openai.AsyncOpenAI(
+
+        class Client(openai.AsyncOpenAI):
+            async def _prepare_request(self, request: Any) -> None:  # the documented hook
+                counter = ATTEMPTS.get(None)
+                if counter is not None:
+                    counter[0] += 1
+
+        class Raw(AsyncStream[object]):
+            """The streamed response, not read: :func:`gptkit.providers.sse.events` reads it."""
+
+        self.client = Client(
             api_key=key,
             organization=endpoint.organization,
             base_url=endpoint.base_url,
             timeout=endpoint.timeout_s,
             max_retries=endpoint.max_retries,
         )
-        self._stream_cls = AsyncStream[object]
+        self._stream_cls = Raw
         self._encode = BodyEncoder()
 
     async def send(self, path: str, body: dict[str, Any], stream: bool) -> Any:
+        from gptkit.providers import sse
+
         # bytes go out as they are (the client sets Content-Type: application/json)
-        return await self.client.post(
+        reply = await self.client.post(
             path, content=self._encode(body), cast_to=object, stream=stream,
-            stream_cls=self._stream_cls,
+            stream_cls=self._stream_cls, options={"follow_redirects": False},
         )
+        if isinstance(reply, self._stream_cls):
+            response = reply.response
+            kind = response.headers.get("content-type", "")
+            if "text/event-stream" in kind:
+                return sse.events(response)
+            data = await response.aread()  # a server that answers a stream with something else
+            await response.aclose()
+            if not data.strip():
+                raise StreamError("the reply to a streamed request is empty")
+            try:
+                return json.loads(data)  # a whole reply, as servers without streaming send
+            except ValueError:
+                raise StreamError(f"the reply to a streamed request is not an event stream "
+                                  f"({kind or 'no content type'}: {data[:60]!r})") from None
+        if isinstance(reply, str) and not reply.strip():
+            raise StreamError("the reply is empty")
+        return reply
 
     async def aclose(self) -> None:
         await self.client.close()
@@ -167,38 +207,60 @@ class Provider:
                        ) -> Completion:
         """One model call; streamed text goes to ``on_text`` as it arrives.
 
-        Raises ProviderError (redacted) for every failure, a cut stream included.
+        ``model.timeout_s`` bounds the whole call: the request, its retries and the whole
+        streamed answer, so a server that trickles (keep-alives, a byte at a time) cannot hold
+        a run. Raises ProviderError (redacted) for every failure, a cut stream included.
         """
         wire = _wire(self.api)
         body = self.body(request)
         self.last_body = body
-        streaming = False
+        attempts = [0]
+        token = ATTEMPTS.set(attempts)
+        state = {"streaming": False}
         try:
-            reply = await self.transport.send(wire.PATH, body, request.stream)
-            if isinstance(reply, dict):
-                completion = wire.parse(reply)
-                if on_text and completion.text:
-                    on_text(completion.text)
-                return completion
-            streaming = True
-            accumulator = wire.Accumulator()
-            async for event in _events(reply):
-                text = accumulator.feed(event)
-                if text and on_text:
-                    on_text(text)
-            return accumulator.result()
+            async with asyncio.timeout(self.endpoint.timeout_s):
+                return await self._call(wire, body, request, on_text, state)
+        except TimeoutError:
+            error = deadline(self.endpoint.base_url, self.endpoint.timeout_s, state["streaming"],
+                             max(attempts[0] - 1, 0))
+            raise ProviderError(redact(str(error), self.secrets)) from None
         except ProviderError as exc:
             raise ProviderError(redact(str(exc), self.secrets)) from None
         except Exception as exc:
-            if streaming and isinstance(exc, ValueError):  # an event that is not JSON
-                exc = StreamError(f"the stream sent something that is not JSON ({exc})")
-            elif not _is_api_failure(exc):
+            if not _is_api_failure(exc):
                 raise
             error = explain(exc, base_url=self.endpoint.base_url, api=self.api,
                             model=request.model, key_env=self.endpoint.key_env,
-                            retries=self.endpoint.max_retries, timeout_s=self.endpoint.timeout_s,
-                            streaming=streaming)
+                            retries=max(attempts[0] - 1, 0), timeout_s=self.endpoint.timeout_s,
+                            streaming=state["streaming"])
             raise ProviderError(redact(str(error), self.secrets)) from None
+        finally:
+            ATTEMPTS.reset(token)
+
+    async def _call(self, wire: Any, body: dict[str, Any], request: Request,
+                    on_text: Callable[[str], None] | None, state: dict[str, bool]) -> Completion:
+        try:
+            reply = await self.transport.send(wire.PATH, body, request.stream)
+        except (ValueError, TypeError) as exc:  # a 200 whose body is not JSON
+            raise StreamError(f"the reply is not JSON ({exc})") from None
+        if isinstance(reply, dict) or not (request.stream or isinstance(reply, list)):
+            if not isinstance(reply, dict):
+                raise StreamError(f"the reply is not a JSON object (got {_shown(reply)})")
+            completion = wire.parse(reply)
+            if on_text and completion.text:
+                on_text(completion.text)
+            return completion
+        state["streaming"] = True
+        accumulator = wire.Accumulator()
+        events = _events(reply)
+        try:
+            async for event in events:
+                text = accumulator.feed(event)
+                if text and on_text:
+                    on_text(text)
+        finally:
+            await events.aclose()
+        return accumulator.result()
 
     async def aclose(self) -> None:
         await self.transport.aclose()
@@ -209,12 +271,23 @@ def _wire(api: str) -> Any:
 
 
 async def _events(reply: Any) -> AsyncIterator[Any]:
-    if hasattr(reply, "__aiter__"):
+    """The stream's events; closing this closes the stream (and so its response)."""
+    if not hasattr(reply, "__aiter__"):
+        for event in reply:  # a replayed stream: a list
+            yield event
+        return
+    try:
         async for event in reply:
             yield event
-    else:
-        for event in reply:
-            yield event
+    finally:
+        close = getattr(reply, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_api_failure(exc: BaseException) -> bool:

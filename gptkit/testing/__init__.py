@@ -29,6 +29,9 @@ Replies (build them with these functions; any of them takes ``usage=(input, outp
 - ``delay(seconds, then=reply)``: answer late (client timeouts).
 - ``cut(then=reply, after=N)``: drop the connection after N SSE events (or half the body).
 - ``stall(then=reply, after=N, seconds=S)``: stream N events, pause S seconds, then the rest.
+- ``raw(body, code=200, content_type=...)``: a body sent exactly as given (malformed replies).
+- ``trickle(every=1.0)``: never finish (SSE keep-alives, or spaces); ``trickle(reply,
+  keepalive=False)`` sends the answer a byte every ``every`` seconds.
 
 ``FakeOpenAI(model)`` takes a list of replies, a :class:`ScriptedModel`, a function
 ``request -> reply``, or a mode: ``"echo"`` (the default; answers ``echo: <last user text>``) or
@@ -59,22 +62,26 @@ from gptkit.testing.script import (
     Call,
     Cut,
     Delay,
+    Raw,
     RecordedRequest,
     Reply,
     ScriptedModel,
     Stall,
     Status,
     ToolResult,
+    Trickle,
     call,
     cut,
     delay,
     echo,
     json_answer,
+    raw,
     stall,
     status,
     text,
     tool_calls,
     tool_round,
+    trickle,
 )
 from gptkit.testing.server import FakeOpenAI
 
@@ -85,20 +92,24 @@ __all__ = [
     "Cut",
     "Delay",
     "FakeOpenAI",
+    "Raw",
     "RecordedRequest",
     "Reply",
     "ScriptedModel",
     "Stall",
     "Status",
     "ToolResult",
+    "Trickle",
     "call",
     "cut",
     "delay",
     "echo",
     "json_answer",
+    "raw",
     "stall",
     "status",
     "text",
     "tool_calls",
     "tool_round",
+    "trickle",
 ]

@@ -11,6 +11,8 @@ needs. Build replies with the small functions below:
 ``status(429, headers={...})``              an HTTP error with an OpenAI-style error body
 ``delay(2.0, then=text("late"))``           sleep, then answer (to trigger client timeouts)
 ``cut(then=text("..."), after=3)``          start answering, then drop the connection
+``raw("not json")``                         a body sent exactly as given (malformed replies)
+``trickle(every=1.0)``                      hold the connection: keep-alives, or a byte a second
 ==========================================  =====================================================
 
 A :class:`ScriptedModel` hands them out in order (or asks a function for each one)::
@@ -34,9 +36,9 @@ from typing import Any, Literal
 from gptkit.testing.request import RecordedRequest, ToolResult
 
 __all__ = [
-    "Answer", "Call", "Cut", "Delay", "RecordedRequest", "Reply", "ScriptedModel", "Status",
-    "ToolResult", "call", "cut", "delay", "echo", "json_answer", "status", "text", "tool_calls",
-    "tool_round",
+    "Answer", "Call", "Cut", "Delay", "Raw", "RecordedRequest", "Reply", "ScriptedModel",
+    "Status", "ToolResult", "Trickle", "call", "cut", "delay", "echo", "json_answer", "raw",
+    "status", "text", "tool_calls", "tool_round", "trickle",
 ]
 
 Usage = tuple[int, int]
@@ -108,6 +110,24 @@ class Stall(Reply):
     then: Reply
     after: int
     seconds: float
+
+
+@dataclass(frozen=True)
+class Raw(Reply):
+    """Send ``body`` as it is, with ``code`` and ``content_type`` (see :func:`raw`)."""
+
+    body: bytes
+    code: int = 200
+    content_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Trickle(Reply):
+    """Keep the answer coming slowly, forever or a byte at a time (see :func:`trickle`)."""
+
+    then: Reply
+    every: float
+    keepalive: bool
 
 
 def call(name: str, arguments: dict[str, Any] | str | None = None, *, id: str | None = None) -> Call:
@@ -222,6 +242,28 @@ def stall(then: Reply | str = "this answer takes a while", *, after: int = 3,
     if not isinstance(then, Answer):
         raise TypeError("stall(then=...) needs text(...), json_answer(...) or tool_calls(...)")
     return Stall(then, max(0, int(after)), float(seconds))
+
+
+def raw(body: bytes | str, *, code: int = 200, content_type: str = "application/json") -> Raw:
+    """Answer with ``body`` exactly (a malformed reply: ``raw("")``, ``raw("<html>")``,
+    ``raw('{"choices": [{"message": {"content": 5}}]}')``), streamed request or not."""
+    return Raw(body.encode() if isinstance(body, str) else bytes(body), int(code), content_type)
+
+
+def trickle(then: Reply | str = "this answer never ends", *, every: float = 1.0,
+            keepalive: bool = True) -> Trickle:
+    """A server that holds the connection without finishing.
+
+    With ``keepalive`` (the default) it never answers: a streamed request gets an SSE comment
+    (``: keep-alive``) every ``every`` seconds, a non-streamed one a space (JSON allows leading
+    whitespace) in a chunked body. With ``keepalive=False`` it sends ``then``, rendered as the
+    request needs, one byte every ``every`` seconds. Either ends when the server closes or the
+    client goes away.
+    """
+    then = as_reply(then)
+    if not isinstance(then, Answer):
+        raise TypeError("trickle(then=...) needs text(...), json_answer(...) or tool_calls(...)")
+    return Trickle(then, float(every), bool(keepalive))
 
 
 def as_reply(value: Reply | str) -> Reply:

@@ -26,12 +26,14 @@ from gptkit.testing.script import (
     Answer,
     Cut,
     Delay,
+    Raw,
     RecordedRequest,
     Reply,
     ReplyFunction,
     ScriptedModel,
     Stall,
     Status,
+    Trickle,
     as_reply,
     status,
 )
@@ -140,6 +142,26 @@ class _Handler(BaseHTTPRequestHandler):
                          + data + (b"0\r\n\r\n" if cut_after is None else b""))
         if cut_after is not None:
             self.abort()
+
+    def send_slowly(self, pieces: Iterable[bytes], stream: bool, every: float,
+                    closing: threading.Event) -> None:
+        """Write a chunked 200 answer one piece every ``every`` seconds, until the pieces run
+        out (then end the body), the server closes or the client goes away."""
+        content_type = "text/event-stream; charset=utf-8" if stream else "application/json"
+        try:
+            self.wfile.write(self._head(200, content_type, (), "transfer-encoding: chunked"))
+            self.wfile.flush()
+            for piece in pieces:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.flush()
+                if closing.wait(every):
+                    break
+            else:
+                self.wfile.write(b"0\r\n\r\n")
+                return
+        except OSError:
+            pass
+        self.abort()
 
     def abort(self) -> None:
         """Close the connection now, whatever the client expects next."""
@@ -389,6 +411,16 @@ class FakeOpenAI:
             handler.send(reply.code, error_body(message, reply.error_type, reply.error_code),
                          headers=reply.headers)
             return
+        if isinstance(reply, Raw):
+            handler.send(reply.code, reply.body, content_type=reply.content_type)
+            return
+        trickle: Trickle | None = None
+        if isinstance(reply, Trickle):
+            trickle, reply = reply, reply.then
+            if trickle.keepalive:
+                handler.send_slowly(iter(lambda: b": keep-alive\n\n" if request.stream else b" ",
+                                         None), request.stream, trickle.every, self._closing)
+                return
         cut_after = None
         pause: tuple[int, float] | None = None
         if isinstance(reply, Cut):
@@ -403,7 +435,12 @@ class FakeOpenAI:
         body = request.body
         model = body.get("model") or DEFAULT_MODEL
         usage = answer_usage(reply, raw)
-        if request.stream:
+        if trickle is not None:
+            whole = (b"".join(self._events(reply, request, usage)) if request.stream
+                     else self._payload(reply, request, usage))
+            handler.send_slowly((whole[i:i + 1] for i in range(len(whole))), request.stream,
+                                trickle.every, self._closing)
+        elif request.stream:
             if request.api == "chat":
                 wanted = (body.get("stream_options") or {}).get("include_usage") is True
                 events = chat_chunks(reply, model, usage if wanted and self.usage_in_stream
@@ -419,6 +456,20 @@ class FakeOpenAI:
             payload = (chat_completion(reply, model, usage) if request.api == "chat"
                        else response_object(reply, body, model, usage))
             handler.send(200, payload, partial=cut_after is not None)
+
+
+    def _events(self, reply: Answer, request: RecordedRequest,
+                usage: tuple[int, int]) -> list[bytes]:
+        body, model = request.body, request.body.get("model") or DEFAULT_MODEL
+        if request.api == "chat":
+            wanted = (body.get("stream_options") or {}).get("include_usage") is True
+            return chat_chunks(reply, model, usage if wanted and self.usage_in_stream else None)
+        return response_events(reply, body, model, usage if self.usage_in_stream else None)
+
+    def _payload(self, reply: Answer, request: RecordedRequest, usage: tuple[int, int]) -> bytes:
+        body, model = request.body, request.body.get("model") or DEFAULT_MODEL
+        return (chat_completion(reply, model, usage) if request.api == "chat"
+                else response_object(reply, body, model, usage))
 
 
 def _model_card(name: str) -> dict[str, Any]:
