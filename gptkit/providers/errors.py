@@ -132,11 +132,13 @@ def _detail(exc: BaseException) -> str:
             message = str(inner.get("message") or "")
         elif isinstance(inner, str):
             message = inner
+    elif isinstance(body, str):  # a plain-text error page (llama.cpp, proxies)
+        message = body
     if not message:
         cause = exc.__cause__ or exc.__context__
         if cause is not None and not getattr(exc, "status_code", None):
             message = str(cause) or type(cause).__name__
-    message = " ".join(message.split())
+    message = " ".join(message.split()).rstrip(".")
     if len(message) > 300:
         message = message[:297] + "..."
     return f": {message}" if message else ""
