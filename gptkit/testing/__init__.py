@@ -21,7 +21,8 @@ It answers each model request with the next reply of a script and records every 
 
 Replies (build them with these functions; any of them takes ``usage=(input, output)``):
 
-- ``text("...")``, ``json_answer(obj)``: an assistant message.
+- ``text("...")``, ``json_answer(obj)``: an assistant message; ``text("...", finish="length")``
+  one cut at the output-token limit. ``refusal("...")``: the model refuses.
 - ``tool_calls(call(name, {"arg": 1}), call(name, '{"raw', id="call_9"))``: (parallel) calls;
   arguments may be a raw string, to send invalid JSON.
 - ``status(429, headers={"retry-after": "0"})``, ``status(401, echo_auth=True)``: HTTP errors
@@ -76,6 +77,7 @@ from gptkit.testing.script import (
     echo,
     json_answer,
     raw,
+    refusal,
     stall,
     status,
     text,
@@ -106,6 +108,7 @@ __all__ = [
     "echo",
     "json_answer",
     "raw",
+    "refusal",
     "stall",
     "status",
     "text",

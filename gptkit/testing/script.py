@@ -7,6 +7,8 @@ needs. Build replies with the small functions below:
 ==========================================  =====================================================
 ``text("Sunny.")``                          an assistant message
 ``json_answer({"ok": True})``               an assistant message whose text is JSON
+``text("...", finish="length")``            an answer cut at the output-token limit
+``refusal("I can't help with that.")``      the model refuses
 ``tool_calls(call("f", {"a": 1}), ...)``    one or more (parallel) function calls
 ``status(429, headers={...})``              an HTTP error with an OpenAI-style error body
 ``delay(2.0, then=text("late"))``           sleep, then answer (to trigger client timeouts)
@@ -38,7 +40,7 @@ from gptkit.testing.request import RecordedRequest, ToolResult
 __all__ = [
     "Answer", "Call", "Cut", "Delay", "Raw", "RecordedRequest", "Reply", "ScriptedModel",
     "Status", "ToolResult", "Trickle", "call", "cut", "delay", "echo", "json_answer", "raw",
-    "status", "text", "tool_calls", "tool_round", "trickle",
+    "refusal", "status", "text", "tool_calls", "tool_round", "trickle",
 ]
 
 Usage = tuple[int, int]
@@ -68,11 +70,15 @@ class Call:
 
 @dataclass(frozen=True)
 class Answer(Reply):
-    """A successful answer: text, function calls, or both. ``usage`` is ``(input, output)``."""
+    """A successful answer: text, function calls, or both. ``usage`` is ``(input, output)``;
+    ``finish`` overrides the finish reason (``"length"``, ``"content_filter"``); ``refusal``
+    is the model's refusal text."""
 
     text: str | None = None
     calls: tuple[Call, ...] = ()
     usage: Usage | None = None
+    finish: str | None = None
+    refusal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,13 +148,21 @@ def call(name: str, arguments: dict[str, Any] | str | None = None, *, id: str | 
     return Call(name, raw, id if id is not None else f"call_fake_{next(_call_ids)}")
 
 
-def text(content: str, *, usage: Usage | None = None) -> Answer:
+def text(content: str, *, usage: Usage | None = None, finish: str | None = None) -> Answer:
     """An assistant message with ``content``.
 
     ``usage`` is ``(input_tokens, output_tokens)``; by default the server reports about one token
-    per four characters of the request and of the answer.
+    per four characters of the request and of the answer. ``finish="length"`` marks the answer
+    as cut at the output-token limit (a Responses API answer is then ``incomplete``),
+    ``finish="content_filter"`` as stopped by a filter.
     """
-    return Answer(text=content, usage=usage)
+    return Answer(text=content, usage=usage, finish=finish)
+
+
+def refusal(content: str, *, usage: Usage | None = None) -> Answer:
+    """The model refuses: ``message.refusal`` (Chat Completions) or a ``refusal`` content part
+    (Responses API), with no answer text."""
+    return Answer(usage=usage, refusal=content)
 
 
 def json_answer(obj: Any, *, usage: Usage | None = None) -> Answer:

@@ -56,7 +56,8 @@ def _chat_usage(usage: tuple[int, int]) -> dict[str, Any]:
 
 def chat_completion(answer: Answer, model: str, usage: tuple[int, int]) -> bytes:
     """The non-streamed ``chat.completion`` body for ``answer``."""
-    message: dict[str, Any] = {"role": "assistant", "content": answer.text, "refusal": None,
+    message: dict[str, Any] = {"role": "assistant", "content": answer.text,
+                               "refusal": answer.refusal,
                                "annotations": []}
     if answer.calls:
         message["tool_calls"] = [
@@ -66,7 +67,7 @@ def chat_completion(answer: Answer, model: str, usage: tuple[int, int]) -> bytes
         "id": f"chatcmpl-fake{next(_ids)}", "object": "chat.completion",
         "created": int(time.time()), "model": model,
         "choices": [{"index": 0, "message": message, "logprobs": None,
-                     "finish_reason": "tool_calls" if answer.calls else "stop"}],
+                     "finish_reason": _finish(answer)}],
         "usage": _chat_usage(usage), "service_tier": "default", "system_fingerprint": FINGERPRINT,
     }).encode()
 
@@ -89,12 +90,13 @@ def chat_chunks(answer: Answer, model: str, usage: tuple[int, int] | None) -> li
     content = "" if answer.text is not None or not answer.calls else None
     events = [chunk({"role": "assistant", "content": content, "refusal": None})]
     events += [chunk({"content": piece}) for piece in _split(answer.text or "", 4)]
+    events += [chunk({"refusal": piece}) for piece in _split(answer.refusal or "", 2)]
     for index, c in enumerate(answer.calls):
         events.append(chunk({"tool_calls": [{"index": index, "id": c.id, "type": "function",
                                              "function": {"name": c.name, "arguments": ""}}]}))
         events += [chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
                    for piece in _split(c.arguments, 3)]
-    events.append(chunk({}, "tool_calls" if answer.calls else "stop"))
+    events.append(chunk({}, _finish(answer)))
     if usage is not None:
         events.append(f'{head}],"usage":{_dumps(_chat_usage(usage))}}}\n\n'.encode())
     events.append(b"data: [DONE]\n\n")
@@ -112,13 +114,29 @@ def _responses_usage(usage: tuple[int, int]) -> dict[str, Any]:
             "total_tokens": sum(usage)}
 
 
+def _finish(answer: Answer) -> str:
+    return answer.finish or ("tool_calls" if answer.calls else "stop")
+
+
+def _state(answer: Answer) -> tuple[str, dict[str, str] | None]:
+    """The Responses API status and incomplete_details of ``answer``."""
+    if answer.finish in ("length", "content_filter"):
+        reason = "max_output_tokens" if answer.finish == "length" else "content_filter"
+        return "incomplete", {"reason": reason}
+    return "completed", None
+
+
 def _output_items(answer: Answer) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
-    if answer.text is not None or not answer.calls:
+    if answer.text is not None or not (answer.calls or answer.refusal is not None):
         items.append({"id": f"msg_fake{next(_ids)}", "type": "message", "status": "completed",
                       "role": "assistant",
                       "content": [{"type": "output_text", "text": answer.text or "",
                                    "annotations": [], "logprobs": []}]})
+    if answer.refusal is not None:
+        items.append({"id": f"msg_fake{next(_ids)}", "type": "message", "status": "completed",
+                      "role": "assistant",
+                      "content": [{"type": "refusal", "refusal": answer.refusal}]})
     for c in answer.calls:
         items.append({"id": f"fc_fake{next(_ids)}", "type": "function_call", "status": "completed",
                       "arguments": c.arguments, "call_id": c.id, "name": c.name})
@@ -126,10 +144,11 @@ def _output_items(answer: Answer) -> list[dict[str, Any]]:
 
 
 def _response(body: dict[str, Any], model: str, rid: str, created: int, state: str,
-              output: list[dict[str, Any]], usage: tuple[int, int] | None) -> dict[str, Any]:
+              output: list[dict[str, Any]], usage: tuple[int, int] | None,
+              incomplete: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "id": rid, "object": "response", "created_at": created, "status": state,
-        "background": False, "error": None, "incomplete_details": None,
+        "background": False, "error": None, "incomplete_details": incomplete,
         "instructions": body.get("instructions"), "max_output_tokens": body.get("max_output_tokens"),
         "model": model, "output": output,
         "parallel_tool_calls": body.get("parallel_tool_calls", True),
@@ -150,8 +169,9 @@ def response_object(answer: Answer, body: dict[str, Any], model: str,
                     usage: tuple[int, int]) -> bytes:
     """The non-streamed ``response`` body for ``answer``."""
     created = int(time.time())
-    return _dumps(_response(body, model, f"resp_fake{next(_ids)}", created, "completed",
-                            _output_items(answer), usage)).encode()
+    state, incomplete = _state(answer)
+    return _dumps(_response(body, model, f"resp_fake{next(_ids)}", created, state,
+                            _output_items(answer), usage, incomplete)).encode()
 
 
 def response_events(answer: Answer, body: dict[str, Any], model: str,
@@ -190,8 +210,9 @@ def response_events(answer: Answer, body: dict[str, Any], model: str,
             emit("response.function_call_arguments.done", **where, name=item["name"],
                  arguments=item["arguments"])
         emit("response.output_item.done", output_index=index, item=item)
-    emit("response.completed",
-         response=_response(body, model, rid, created, "completed", items, usage))
+    state, incomplete = _state(answer)
+    emit(f"response.{state}",
+         response=_response(body, model, rid, created, state, items, usage, incomplete))
     return events
 
 
