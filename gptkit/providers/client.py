@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from gptkit.errors import ProviderError
+from gptkit.errors import ProviderError, SetupError, UsageError
 from gptkit.providers import chat, responses
 from gptkit.providers.base import Completion, Request, StreamError
 from gptkit.providers.errors import deadline, explain, redact
@@ -54,11 +54,46 @@ class Endpoint:
     @classmethod
     def from_settings(cls, settings: Any, environ: dict[str, str] | None = None,
                       base_url: str | None = None) -> Endpoint:
+        """The endpoint for ``settings``: ``base_url`` (given to the session), else the file's
+        ``model.base_url``, else ``OPENAI_BASE_URL``, else OpenAI. A value that is not an
+        http(s) URL with a host and a valid port raises: SetupError for the environment
+        variable (exit 2), UsageError for the others (exit 1)."""
         env = os.environ if environ is None else environ
-        url = base_url or settings.base_url or env.get("OPENAI_BASE_URL") or OPENAI_URL
+        if base_url:
+            url = check_base_url(base_url, "the base_url given to the session", UsageError)
+        elif settings.base_url:
+            url = check_base_url(settings.base_url, "model.base_url in the assistant file",
+                                 UsageError)
+        elif env.get("OPENAI_BASE_URL"):
+            url = check_base_url(env["OPENAI_BASE_URL"], "the environment variable "
+                                 "OPENAI_BASE_URL", SetupError)
+        else:
+            url = OPENAI_URL
         org = env.get(settings.organization_env) if settings.organization_env else None
         return cls(url.rstrip("/"), settings.api_key_env, env.get(settings.api_key_env) or None,
                    org, settings.timeout_s, settings.max_retries)
+
+
+def check_base_url(url: str, where: str, error: type[Exception]) -> str:
+    """``url`` when it is a usable http(s) base URL; else ``error`` saying what is wrong."""
+    from urllib.parse import urlsplit
+
+    value = url.strip()
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises for a port out of range or not a number
+    except ValueError as exc:
+        raise error(f"{where} is not a usable URL ({value!r}: {exc}). Give the server's base "
+                    "URL, for example http://localhost:4000/v1.") from None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        hint = f"http://{value}" if "://" not in value else "http://localhost:4000/v1"
+        raise error(f"{where} ({value!r}) needs an http:// or https:// address with a host, "
+                    f"for example {hint}.")
+    if not parts.hostname:
+        raise error(f"{where} ({value!r}) has no host name.")
+    if port == 0:
+        raise error(f"{where} ({value!r}) names port 0; give the port the server listens on.")
+    return value.rstrip("/")
 
 
 class BodyEncoder:
