@@ -253,9 +253,9 @@ class Provider:
         token = ATTEMPTS.set(attempts)
         state = {"streaming": False}
         try:
-            async with asyncio.timeout(self.endpoint.timeout_s):
-                return await self._call(wire, body, request, on_text, state)
-        except TimeoutError:
+            return await asyncio.wait_for(self._call(wire, body, request, on_text, state),
+                                          self.endpoint.timeout_s)
+        except asyncio.TimeoutError:  # the deadline (TimeoutError itself from Python 3.11)
             error = deadline(self.endpoint.base_url, self.endpoint.timeout_s, state["streaming"],
                              max(attempts[0] - 1, 0))
             raise ProviderError(redact(str(error), self.secrets)) from None
@@ -276,7 +276,7 @@ class Provider:
                     on_text: Callable[[str], None] | None, state: dict[str, bool]) -> Completion:
         try:
             reply = await self.transport.send(wire.PATH, body, request.stream)
-        except (ValueError, TypeError) as exc:  # a 200 whose body is not JSON
+        except ValueError as exc:  # a 200 whose body is not JSON (or not UTF-8)
             raise StreamError(f"the reply is not JSON ({exc})") from None
         if isinstance(reply, dict) or not (request.stream or isinstance(reply, list)):
             if not isinstance(reply, dict):
