@@ -5,6 +5,7 @@
     GptkitError            anything gptkit raises on purpose; the CLI prints it without a traceback
      ├── ConfigError       an assistant file (or a file it names) has problems; holds all of them
      ├── UsageError        a value the user gave on the command line or to the API is unusable
+     │    └── SetupError   ... given on the command line or in the environment (the CLI exits 2)
      ├── RenderError       a template failed while rendering (time or size budget, a bad value)
      ├── ToolError         a tool could not be prepared (its module failed to import, say)
      ├── ProviderError     the model API failed: auth, not found, rate limit, timeout, a cut stream
@@ -44,6 +45,11 @@ class ConfigError(GptkitError):
 
 class UsageError(GptkitError):
     """Raised when a value given on the command line or through the API cannot be used."""
+
+
+class SetupError(UsageError):
+    """Raised when the command line or an environment variable (``OPENAI_BASE_URL``) holds an
+    unusable value; the CLI exits 2."""
 
 
 class RenderError(GptkitError):

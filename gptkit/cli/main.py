@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def report_error(exc: BaseException) -> int:
     """Print ``exc`` for a person (no traceback) and return its exit code."""
-    from gptkit.errors import ConfigError, GptkitError, ProviderError
+    from gptkit.errors import ConfigError, GptkitError, ProviderError, SetupError
 
     if isinstance(exc, ConfigError):
         for problem in exc.problems:
@@ -67,6 +67,8 @@ def report_error(exc: BaseException) -> int:
         return EXIT_INPUT
     if isinstance(exc, GptkitError):
         print(f"gptkit: error: {exc}", file=sys.stderr)
+        if isinstance(exc, SetupError):
+            return EXIT_USAGE
         return EXIT_API if isinstance(exc, ProviderError) else EXIT_INPUT
     print(
         f"gptkit: internal error: {type(exc).__name__}: {exc}\n"

@@ -34,12 +34,62 @@ class Completion:
     text: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     usage: Usage | None = None
-    finish_reason: str | None = None
+    finish_reason: str | None = None  # Chat Completions' words: stop, length, tool_calls, ...
     refusal: str | None = None
+
+    def problem(self) -> str | None:
+        """Why this reply cannot stand as the model's answer, or ``None`` when it can.
+
+        A refusal, an answer cut at the output-token limit (``finish_reason: length``, or a
+        Responses API reply ``incomplete`` for ``max_output_tokens``), or one stopped by the
+        server's content filter: each would otherwise pass for a complete answer.
+        """
+        if self.refusal:
+            return f"the model refused to answer: {' '.join(self.refusal.split())[:300]}"
+        if self.finish_reason == "length":
+            return ("the model's answer was cut short at the output-token limit (finish_reason: "
+                    "length); raise model.max_output_tokens, or ask for a shorter answer")
+        if self.finish_reason == "content_filter":
+            return ("the server's content filter stopped the model's answer (finish_reason: "
+                    "content_filter)")
+        return None
 
 
 class StreamError(Exception):
-    """The stream ended in a way that makes the reply unusable (an error event, no end)."""
+    """The reply is unusable: not JSON, the wrong shape, an error event, a stream with no end."""
+
+
+def kind_of(value: Any) -> str:
+    """What a JSON value is, for a message: ``5``, ``a string``, ``a list``, ``null``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool | int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return "a string" if value else "an empty string"
+    return "a list" if isinstance(value, list) else f"a {type(value).__name__}"
+
+
+def text_of(value: Any, where: str) -> str:
+    """A text field of a reply: a string, ``null`` (as ""), or a list of text parts."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(
+        isinstance(p, dict) and isinstance(p.get("text", ""), str) for p in value
+    ):
+        return "".join(p.get("text", "") for p in value)
+    raise StreamError(f"{where} is {kind_of(value)}, not text")
+
+
+def arguments_of(value: Any, where: str) -> str:
+    """A tool call's arguments as JSON text (some servers send an object instead of text)."""
+    if isinstance(value, dict):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
+    return text_of(value, where)
 
 
 def function_tool(spec: ToolSpec) -> dict[str, Any]:

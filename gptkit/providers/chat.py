@@ -10,9 +10,12 @@ from gptkit.providers.base import (
     Request,
     StreamError,
     WireCache,
+    arguments_of,
     function_tool,
     json_schema_name,
+    kind_of,
     sampling,
+    text_of,
 )
 
 PATH = "/chat/completions"
@@ -57,9 +60,12 @@ def _wire(message: Message) -> dict[str, Any]:
     if message.role == "tool":
         return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
     if message.role == "assistant" and message.tool_calls:
+        # "" rather than null: OpenAI, vLLM and LiteLLM take either, but Ollama refuses null
+        # (400) and llama.cpp's chat templates fail on it (500); an omitted key trips
+        # templates that read message['content'].
         return {
             "role": "assistant",
-            "content": message.content or None,
+            "content": message.content or "",
             "tool_calls": [
                 {
                     "id": c.id,
@@ -76,28 +82,35 @@ _cached = WireCache(_wire)
 
 
 def parse(data: Any) -> Completion:
-    """Read a non-streamed reply; raise StreamError when it is not a chat completion."""
-    choices = data.get("choices") if isinstance(data, dict) else None
+    """Read a non-streamed reply; raise StreamError when it is not a usable chat completion."""
+    if not isinstance(data, dict):
+        raise StreamError(f"the reply is {kind_of(data)}, not a JSON object")
+    choices = data.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise StreamError("the reply has no choices")
     choice = choices[0]
-    message = choice.get("message") or {}
+    message = _mapping(choice.get("message"), "choices[0].message")
     calls = []
-    for i, raw in enumerate(message.get("tool_calls") or ()):
-        function = raw.get("function") or {}
+    raw_calls = message.get("tool_calls")
+    if raw_calls is not None and not isinstance(raw_calls, list):
+        raise StreamError(f"choices[0].message.tool_calls is {kind_of(raw_calls)}, not a list")
+    for i, raw in enumerate(raw_calls or ()):
+        where = f"choices[0].message.tool_calls[{i}]"
+        raw = _mapping(raw, where)
+        function = _mapping(raw.get("function"), f"{where}.function")
         calls.append(
             ToolCall(
                 str(raw.get("id") or f"call_{i}"),
-                str(function.get("name") or ""),
-                _text(function.get("arguments")),
+                text_of(function.get("name"), f"{where}.function.name"),
+                arguments_of(function.get("arguments"), f"{where}.function.arguments"),
             )
         )
     return Completion(
-        text=_text(message.get("content")),
+        text=text_of(message.get("content"), "choices[0].message.content"),
         tool_calls=calls,
         usage=_usage(data.get("usage")),
-        finish_reason=choice.get("finish_reason"),
-        refusal=message.get("refusal"),
+        finish_reason=text_of(choice.get("finish_reason"), "choices[0].finish_reason") or None,
+        refusal=text_of(message.get("refusal"), "choices[0].message.refusal") or None,
     )
 
 
@@ -113,33 +126,42 @@ class Accumulator:
 
     def feed(self, chunk: Any) -> str:
         if not isinstance(chunk, dict):
-            return ""
+            raise StreamError(f"a chunk of the stream is {kind_of(chunk)}, not a JSON object")
         if chunk.get("usage"):
             self.usage = _usage(chunk["usage"])
-        choices = chunk.get("choices") or ()
+        choices = chunk.get("choices")
+        if choices is None:
+            return ""
+        if not isinstance(choices, list):
+            raise StreamError(f"a chunk's choices is {kind_of(choices)}, not a list")
         if not choices:
             return ""
-        choice = choices[0]
-        if choice.get("finish_reason"):
-            self.finish_reason = choice["finish_reason"]
-        delta = choice.get("delta") or {}
-        for raw in delta.get("tool_calls") or ():
+        choice = _mapping(choices[0], "a chunk's choices[0]")
+        finish = text_of(choice.get("finish_reason"), "a chunk's finish_reason")
+        if finish:
+            self.finish_reason = finish
+        delta = _mapping(choice.get("delta"), "a chunk's delta")
+        raw_calls = delta.get("tool_calls")
+        if raw_calls is not None and not isinstance(raw_calls, list):
+            raise StreamError(f"a chunk's delta.tool_calls is {kind_of(raw_calls)}, not a list")
+        for raw in raw_calls or ():
+            raw = _mapping(raw, "a chunk's tool call")
             index = raw.get("index", len(self.calls))
+            if not isinstance(index, int) or isinstance(index, bool):
+                raise StreamError(f"a chunk's tool call index is {kind_of(index)}")
             entry = self.calls.setdefault(index, [None, "", []])
             if raw.get("id"):
-                entry[0] = raw["id"]
-            function = raw.get("function") or {}
-            if function.get("name"):
-                entry[1] += function["name"]
-            if function.get("arguments"):
-                entry[2].append(function["arguments"])
-        if delta.get("refusal"):
-            self.refusal = (self.refusal or "") + delta["refusal"]
-        text = delta.get("content")
+                entry[0] = str(raw["id"])
+            function = _mapping(raw.get("function"), "a chunk's tool call function")
+            entry[1] += text_of(function.get("name"), "a chunk's tool call name")
+            entry[2].append(arguments_of(function.get("arguments"), "a chunk's tool arguments"))
+        refusal = text_of(delta.get("refusal"), "a chunk's refusal")
+        if refusal:
+            self.refusal = (self.refusal or "") + refusal
+        text = text_of(delta.get("content"), "a chunk's content")
         if text:
             self.parts.append(text)
-            return text
-        return ""
+        return text
 
     def result(self) -> Completion:
         if self.finish_reason is None:
@@ -153,8 +175,12 @@ class Accumulator:
         )
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise StreamError(f"{where} is {kind_of(value)}, not an object")
+    return value
 
 
 def _usage(raw: Any) -> Usage | None:
@@ -162,5 +188,5 @@ def _usage(raw: Any) -> Usage | None:
         return None
     try:
         return Usage(int(raw.get("prompt_tokens") or 0), int(raw.get("completion_tokens") or 0))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None

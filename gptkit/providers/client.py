@@ -9,18 +9,23 @@ stay the openai package's, while the per-request cost stays that of serialising 
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 import os
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from gptkit.errors import ProviderError
+from gptkit.errors import ProviderError, SetupError, UsageError
 from gptkit.providers import chat, responses
 from gptkit.providers.base import Completion, Request, StreamError
-from gptkit.providers.errors import explain, redact
+from gptkit.providers.errors import deadline, explain, redact
 
 OPENAI_URL = "https://api.openai.com/v1"
+
+ATTEMPTS: contextvars.ContextVar[list[int]] = contextvars.ContextVar("gptkit_attempts")
+"""HTTP requests made for the model call in progress (a one-item list the client counts in)."""
 
 
 class Transport(Protocol):
@@ -49,11 +54,46 @@ class Endpoint:
     @classmethod
     def from_settings(cls, settings: Any, environ: dict[str, str] | None = None,
                       base_url: str | None = None) -> Endpoint:
+        """The endpoint for ``settings``: ``base_url`` (given to the session), else the file's
+        ``model.base_url``, else ``OPENAI_BASE_URL``, else OpenAI. A value that is not an
+        http(s) URL with a host and a valid port raises: SetupError for the environment
+        variable (exit 2), UsageError for the others (exit 1)."""
         env = os.environ if environ is None else environ
-        url = base_url or settings.base_url or env.get("OPENAI_BASE_URL") or OPENAI_URL
+        if base_url:
+            url = check_base_url(base_url, "the base_url given to the session", UsageError)
+        elif settings.base_url:
+            url = check_base_url(settings.base_url, "model.base_url in the assistant file",
+                                 UsageError)
+        elif env.get("OPENAI_BASE_URL"):
+            url = check_base_url(env["OPENAI_BASE_URL"], "the environment variable "
+                                 "OPENAI_BASE_URL", SetupError)
+        else:
+            url = OPENAI_URL
         org = env.get(settings.organization_env) if settings.organization_env else None
         return cls(url.rstrip("/"), settings.api_key_env, env.get(settings.api_key_env) or None,
                    org, settings.timeout_s, settings.max_retries)
+
+
+def check_base_url(url: str, where: str, error: type[Exception]) -> str:
+    """``url`` when it is a usable http(s) base URL; else ``error`` saying what is wrong."""
+    from urllib.parse import urlsplit
+
+    value = url.strip()
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises for a port out of range or not a number
+    except ValueError as exc:
+        raise error(f"{where} is not a usable URL ({value!r}: {exc}). Give the server's base "
+                    "URL, for example http://localhost:4000/v1.") from None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        hint = f"http://{value}" if "://" not in value else "http://localhost:4000/v1"
+        raise error(f"{where} ({value!r}) needs an http:// or https:// address with a host, "
+                    f"for example {hint}.")
+    if not parts.hostname:
+        raise error(f"{where} ({value!r}) has no host name.")
+    if port == 0:
+        raise error(f"{where} ({value!r}) names port 0; give the port the server listens on.")
+    return value.rstrip("/")
 
 
 class BodyEncoder:
@@ -96,7 +136,13 @@ def _dumps(value: Any) -> bytes:
 
 
 class OpenAITransport:
-    """The real thing: ``AsyncOpenAI.post`` with the file's timeout and retries."""
+    """The real thing: ``AsyncOpenAI.post`` with the file's timeout and retries.
+
+    Redirects are not followed (a 3xx is an error that names where it pointed): the request
+    carries the conversation, and a redirect could send it to another server. Streamed replies
+    are read by :mod:`gptkit.providers.sse`, to the end of the body. Each request the client
+    makes is counted in :data:`ATTEMPTS`, so a failure can say how many retries really happened.
+    """
 
     def __init__(self, endpoint: Endpoint) -> None:
         import openai
@@ -110,22 +156,51 @@ class OpenAITransport:
                     "variable in model.api_key_env."
                 )
             key = "not-needed"  # local OpenAI-compatible servers often need none
-        self.client = openai.AsyncOpenAI(
+
+        class Client(openai.AsyncOpenAI):
+            async def _prepare_request(self, request: Any) -> None:  # the documented hook
+                counter = ATTEMPTS.get(None)
+                if counter is not None:
+                    counter[0] += 1
+
+        class Raw(AsyncStream[object]):
+            """The streamed response, not read: :func:`gptkit.providers.sse.events` reads it."""
+
+        self.client = Client(
             api_key=key,
             organization=endpoint.organization,
             base_url=endpoint.base_url,
             timeout=endpoint.timeout_s,
             max_retries=endpoint.max_retries,
         )
-        self._stream_cls = AsyncStream[object]
+        self._stream_cls = Raw
         self._encode = BodyEncoder()
 
     async def send(self, path: str, body: dict[str, Any], stream: bool) -> Any:
+        from gptkit.providers import sse
+
         # bytes go out as they are (the client sets Content-Type: application/json)
-        return await self.client.post(
+        reply = await self.client.post(
             path, content=self._encode(body), cast_to=object, stream=stream,
-            stream_cls=self._stream_cls,
+            stream_cls=self._stream_cls, options={"follow_redirects": False},
         )
+        if isinstance(reply, self._stream_cls):
+            response = reply.response
+            kind = response.headers.get("content-type", "")
+            if "text/event-stream" in kind:
+                return sse.events(response)
+            data = await response.aread()  # a server that answers a stream with something else
+            await response.aclose()
+            if not data.strip():
+                raise StreamError("the reply to a streamed request is empty")
+            try:
+                return json.loads(data)  # a whole reply, as servers without streaming send
+            except ValueError:
+                raise StreamError(f"the reply to a streamed request is not an event stream "
+                                  f"({kind or 'no content type'}: {data[:60]!r})") from None
+        if isinstance(reply, str) and not reply.strip():
+            raise StreamError("the reply is empty")
+        return reply
 
     async def aclose(self) -> None:
         await self.client.close()
@@ -167,38 +242,60 @@ class Provider:
                        ) -> Completion:
         """One model call; streamed text goes to ``on_text`` as it arrives.
 
-        Raises ProviderError (redacted) for every failure, a cut stream included.
+        ``model.timeout_s`` bounds the whole call: the request, its retries and the whole
+        streamed answer, so a server that trickles (keep-alives, a byte at a time) cannot hold
+        a run. Raises ProviderError (redacted) for every failure, a cut stream included.
         """
         wire = _wire(self.api)
         body = self.body(request)
         self.last_body = body
-        streaming = False
+        attempts = [0]
+        token = ATTEMPTS.set(attempts)
+        state = {"streaming": False}
         try:
-            reply = await self.transport.send(wire.PATH, body, request.stream)
-            if isinstance(reply, dict):
-                completion = wire.parse(reply)
-                if on_text and completion.text:
-                    on_text(completion.text)
-                return completion
-            streaming = True
-            accumulator = wire.Accumulator()
-            async for event in _events(reply):
-                text = accumulator.feed(event)
-                if text and on_text:
-                    on_text(text)
-            return accumulator.result()
+            return await asyncio.wait_for(self._call(wire, body, request, on_text, state),
+                                          self.endpoint.timeout_s)
+        except asyncio.TimeoutError:  # the deadline (TimeoutError itself from Python 3.11)
+            error = deadline(self.endpoint.base_url, self.endpoint.timeout_s, state["streaming"],
+                             max(attempts[0] - 1, 0))
+            raise ProviderError(redact(str(error), self.secrets)) from None
         except ProviderError as exc:
             raise ProviderError(redact(str(exc), self.secrets)) from None
         except Exception as exc:
-            if streaming and isinstance(exc, ValueError):  # an event that is not JSON
-                exc = StreamError(f"the stream sent something that is not JSON ({exc})")
-            elif not _is_api_failure(exc):
+            if not _is_api_failure(exc):
                 raise
             error = explain(exc, base_url=self.endpoint.base_url, api=self.api,
                             model=request.model, key_env=self.endpoint.key_env,
-                            retries=self.endpoint.max_retries, timeout_s=self.endpoint.timeout_s,
-                            streaming=streaming)
+                            retries=max(attempts[0] - 1, 0), timeout_s=self.endpoint.timeout_s,
+                            streaming=state["streaming"])
             raise ProviderError(redact(str(error), self.secrets)) from None
+        finally:
+            ATTEMPTS.reset(token)
+
+    async def _call(self, wire: Any, body: dict[str, Any], request: Request,
+                    on_text: Callable[[str], None] | None, state: dict[str, bool]) -> Completion:
+        try:
+            reply = await self.transport.send(wire.PATH, body, request.stream)
+        except ValueError as exc:  # a 200 whose body is not JSON (or not UTF-8)
+            raise StreamError(f"the reply is not JSON ({exc})") from None
+        if isinstance(reply, dict) or not (request.stream or isinstance(reply, list)):
+            if not isinstance(reply, dict):
+                raise StreamError(f"the reply is not a JSON object (got {_shown(reply)})")
+            completion = wire.parse(reply)
+            if on_text and completion.text:
+                on_text(completion.text)
+            return completion
+        state["streaming"] = True
+        accumulator = wire.Accumulator()
+        events = _events(reply)
+        try:
+            async for event in events:
+                text = accumulator.feed(event)
+                if text and on_text:
+                    on_text(text)
+        finally:
+            await events.aclose()
+        return accumulator.result()
 
     async def aclose(self) -> None:
         await self.transport.aclose()
@@ -209,12 +306,23 @@ def _wire(api: str) -> Any:
 
 
 async def _events(reply: Any) -> AsyncIterator[Any]:
-    if hasattr(reply, "__aiter__"):
+    """The stream's events; closing this closes the stream (and so its response)."""
+    if not hasattr(reply, "__aiter__"):
+        for event in reply:  # a replayed stream: a list
+            yield event
+        return
+    try:
         async for event in reply:
             yield event
-    else:
-        for event in reply:
-            yield event
+    finally:
+        close = getattr(reply, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_api_failure(exc: BaseException) -> bool:

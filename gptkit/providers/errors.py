@@ -31,6 +31,12 @@ def explain(exc: BaseException, *, base_url: str, api: str, model: str, key_env:
         else:
             text = (f"{where} does not know model '{model}' (404{detail}). Check model.name "
                     "(or --model) and that base_url points at the server you meant.")
+    elif isinstance(exc, openai.APIStatusError) and 300 <= exc.status_code < 400:
+        target = exc.response.headers.get("location") or "an address it did not give"
+        text = (f"{where} answered {exc.status_code}, redirecting to {target}; gptkit does not "
+                "follow redirects from the model API (the request carries the conversation and "
+                "the key). If that address is the right one, set base_url (or OPENAI_BASE_URL) "
+                "to it.")
     elif isinstance(exc, openai.RateLimitError):
         text = (f"{where} is rate limiting this key (429{tried}{detail}). Wait and retry, or "
                 "raise model.max_retries.")
@@ -58,6 +64,19 @@ def explain(exc: BaseException, *, base_url: str, api: str, model: str, key_env:
     return ProviderError(text)
 
 
+def deadline(base_url: str, timeout_s: float, streaming: bool, retries: int) -> ProviderError:
+    """The whole-call deadline (``model.timeout_s``) ran out."""
+    what = "finish streaming its answer" if streaming else "answer"
+    tried = f" ({retries} retr{'y' if retries == 1 else 'ies'} included)" if retries else ""
+    return ProviderError(
+        f"the model API at {base_url} did not {what} within {timeout_s:g} s{tried} "
+        "(model.timeout_s "
+        "bounds the whole call: the request, its retries and the streamed answer); the turn "
+        "failed and nothing of it was kept. Raise model.timeout_s if the server is slow but "
+        "working, or check that it is responsive."
+    )
+
+
 def _detail(exc: BaseException) -> str:
     """The server's own words, shortened: ': <message>' or ''."""
     message = ""
@@ -68,11 +87,13 @@ def _detail(exc: BaseException) -> str:
             message = str(inner.get("message") or "")
         elif isinstance(inner, str):
             message = inner
+    elif isinstance(body, str):  # a plain-text error page (llama.cpp, proxies)
+        message = body
     if not message:
         cause = exc.__cause__ or exc.__context__
         if cause is not None and not getattr(exc, "status_code", None):
             message = str(cause) or type(cause).__name__
-    message = " ".join(message.split())
+    message = " ".join(message.split()).rstrip(".")
     if len(message) > 300:
         message = message[:297] + "..."
     return f": {message}" if message else ""

@@ -14,9 +14,12 @@ from gptkit.providers.base import (
     Request,
     StreamError,
     WireCache,
+    arguments_of,
     function_tool,
     json_schema_name,
+    kind_of,
     sampling,
+    text_of,
 )
 
 PATH = "/responses"
@@ -85,34 +88,56 @@ _cached = WireCache(_wire)
 
 
 def parse(data: Any) -> Completion:
-    """Read a complete response object (non-streamed, or a stream's ``response.completed``)."""
-    if not isinstance(data, dict) or not isinstance(data.get("output"), list):
+    """Read a complete response object (non-streamed, or a stream's ``response.completed``).
+
+    ``finish_reason`` uses Chat Completions' words: ``tool_calls``, ``stop``, and for an
+    ``incomplete`` response ``length`` (``max_output_tokens``) or ``content_filter``.
+    """
+    if not isinstance(data, dict):
+        raise StreamError(f"the reply is {kind_of(data)}, not a JSON object")
+    if not isinstance(data.get("output"), list):
         raise StreamError("the reply has no output")
     if data.get("status") == "failed":
-        error = data.get("error") or {}
-        raise StreamError(f"the response failed: {error.get('message') or 'no reason given'}")
+        error = data.get("error")
+        message = error.get("message") if isinstance(error, dict) else None
+        raise StreamError(f"the response failed: {message or 'no reason given'}")
     parts: list[str] = []
     calls: list[ToolCall] = []
     refusal = None
-    for item in data["output"]:
+    for index, item in enumerate(data["output"]):
+        where = f"output[{index}]"
         if not isinstance(item, dict):
-            continue
+            raise StreamError(f"{where} is {kind_of(item)}, not an object")
         if item.get("type") == "message":
-            for content in item.get("content") or ():
-                if content.get("type") == "output_text":
-                    parts.append(_text(content.get("text")))
-                elif content.get("type") == "refusal":
-                    refusal = _text(content.get("refusal"))
+            content = item.get("content") or []
+            if not isinstance(content, list):
+                raise StreamError(f"{where}.content is {kind_of(content)}, not a list")
+            for number, part in enumerate(content):
+                if not isinstance(part, dict):
+                    raise StreamError(f"{where}.content[{number}] is {kind_of(part)}")
+                if part.get("type") == "output_text":
+                    parts.append(text_of(part.get("text"), f"{where}.content[{number}].text"))
+                elif part.get("type") == "refusal":
+                    said = text_of(part.get("refusal"), f"{where}.content[{number}].refusal")
+                    refusal = (refusal or "") + said
         elif item.get("type") == "function_call":
             calls.append(
                 ToolCall(
                     str(item.get("call_id") or item.get("id") or f"call_{len(calls)}"),
-                    _text(item.get("name")),
-                    _text(item.get("arguments")),
+                    text_of(item.get("name"), f"{where}.name"),
+                    arguments_of(item.get("arguments"), f"{where}.arguments"),
                 )
             )
-    finish = "tool_calls" if calls else (data.get("status") or "completed")
-    return Completion("".join(parts), calls, _usage(data.get("usage")), finish, refusal)
+    return Completion("".join(parts), calls, _usage(data.get("usage")), _finish(data, calls),
+                      refusal or None)
+
+
+def _finish(data: dict[str, Any], calls: list[ToolCall]) -> str:
+    if data.get("status") == "incomplete":
+        details = data.get("incomplete_details")
+        reason = details.get("reason") if isinstance(details, dict) else None
+        return "content_filter" if reason == "content_filter" else "length"
+    return "tool_calls" if calls else "stop"
 
 
 class Accumulator:
@@ -123,15 +148,18 @@ class Accumulator:
 
     def feed(self, event: Any) -> str:
         if not isinstance(event, dict):
-            return ""
+            raise StreamError(f"an event of the stream is {kind_of(event)}, not a JSON object")
         kind = event.get("type")
         if kind == "response.output_text.delta":
-            return _text(event.get("delta"))
+            return text_of(event.get("delta"), "an output_text delta")
         if kind in ("response.completed", "response.incomplete"):
             self.completed = event.get("response")
         elif kind in ("response.failed", "error"):
-            error = event.get("error") or (event.get("response") or {}).get("error") or {}
-            raise StreamError(f"the response failed: {error.get('message') or 'no reason given'}")
+            response = event.get("response")
+            error = event.get("error") or (response.get("error") if isinstance(response, dict)
+                                           else None) or event
+            message = error.get("message") if isinstance(error, dict) else error
+            raise StreamError(f"the response failed: {message or 'no reason given'}")
         return ""
 
     def result(self) -> Completion:
@@ -140,14 +168,10 @@ class Accumulator:
         return parse(self.completed)
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def _usage(raw: Any) -> Usage | None:
     if not isinstance(raw, dict):
         return None
     try:
         return Usage(int(raw.get("input_tokens") or 0), int(raw.get("output_tokens") or 0))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None

@@ -338,6 +338,9 @@ class Session:
                 emit(TextDelta(rest))
             if completion.usage is not None:
                 usage = completion.usage if usage is None else usage + completion.usage
+            problem = completion.problem()  # a refusal, or an answer cut short
+            if problem:
+                raise TurnError(f"{problem}; the turn was not kept")
             if not completion.tool_calls:
                 turn.append(Message("assistant", completion.text, usage=completion.usage))
                 break

@@ -21,7 +21,8 @@ It answers each model request with the next reply of a script and records every 
 
 Replies (build them with these functions; any of them takes ``usage=(input, output)``):
 
-- ``text("...")``, ``json_answer(obj)``: an assistant message.
+- ``text("...")``, ``json_answer(obj)``: an assistant message; ``text("...", finish="length")``
+  one cut at the output-token limit. ``refusal("...")``: the model refuses.
 - ``tool_calls(call(name, {"arg": 1}), call(name, '{"raw', id="call_9"))``: (parallel) calls;
   arguments may be a raw string, to send invalid JSON.
 - ``status(429, headers={"retry-after": "0"})``, ``status(401, echo_auth=True)``: HTTP errors
@@ -29,6 +30,9 @@ Replies (build them with these functions; any of them takes ``usage=(input, outp
 - ``delay(seconds, then=reply)``: answer late (client timeouts).
 - ``cut(then=reply, after=N)``: drop the connection after N SSE events (or half the body).
 - ``stall(then=reply, after=N, seconds=S)``: stream N events, pause S seconds, then the rest.
+- ``raw(body, code=200, content_type=...)``: a body sent exactly as given (malformed replies).
+- ``trickle(every=1.0)``: never finish (SSE keep-alives, or spaces); ``trickle(reply,
+  keepalive=False)`` sends the answer a byte every ``every`` seconds.
 
 ``FakeOpenAI(model)`` takes a list of replies, a :class:`ScriptedModel`, a function
 ``request -> reply``, or a mode: ``"echo"`` (the default; answers ``echo: <last user text>``) or
@@ -38,10 +42,14 @@ requests``. Each :class:`RecordedRequest` has ``method``, ``path``, ``headers`` 
 names), ``body`` (parsed JSON) and API-neutral readers: ``last_user_text()``, ``tool_results()``,
 ``tool_names()``, ``tools()``, ``items()``, ``api``, ``model``, ``stream``.
 
+``FakeOpenAI(script, strict="ollama")`` (or ``"openai"``, ``"vllm"``, ``"llama.cpp"``,
+``"litellm"``) refuses what that real server refuses, with its status and words: a client that
+passes there sends what the real one accepts (see :mod:`gptkit.testing.shapes`).
+
 To run it as a separate process (benchmarks do, so its CPU time is not the client's)::
 
     python -m gptkit.testing serve [--port N] [--mode echo|tool-round] [--no-usage-in-stream]
-                                   [--no-responses-api] [--api-key KEY]
+                                   [--no-responses-api] [--api-key KEY] [--strict SHAPE]
 
 which prints ``gptkit fake server on http://127.0.0.1:PORT/v1`` and serves until killed.
 Only the standard library is used; importing this package never imports ``openai``.
@@ -55,22 +63,27 @@ from gptkit.testing.script import (
     Call,
     Cut,
     Delay,
+    Raw,
     RecordedRequest,
     Reply,
     ScriptedModel,
     Stall,
     Status,
     ToolResult,
+    Trickle,
     call,
     cut,
     delay,
     echo,
     json_answer,
+    raw,
+    refusal,
     stall,
     status,
     text,
     tool_calls,
     tool_round,
+    trickle,
 )
 from gptkit.testing.server import FakeOpenAI
 
@@ -81,20 +94,25 @@ __all__ = [
     "Cut",
     "Delay",
     "FakeOpenAI",
+    "Raw",
     "RecordedRequest",
     "Reply",
     "ScriptedModel",
     "Stall",
     "Status",
     "ToolResult",
+    "Trickle",
     "call",
     "cut",
     "delay",
     "echo",
     "json_answer",
+    "raw",
+    "refusal",
     "stall",
     "status",
     "text",
     "tool_calls",
     "tool_round",
+    "trickle",
 ]

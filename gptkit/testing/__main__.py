@@ -14,6 +14,7 @@ import sys
 
 from gptkit.testing.script import MODES
 from gptkit.testing.server import FakeOpenAI
+from gptkit.testing.shapes import SHAPES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,13 +32,15 @@ def main(argv: list[str] | None = None) -> int:
                        help="answer 404 to /v1/responses, like a Chat-Completions-only server")
     serve.add_argument("--api-key", default=None,
                        help="answer 401 unless requests carry 'Authorization: Bearer KEY'")
+    serve.add_argument("--strict", choices=sorted(SHAPES), default=None,
+                       help="refuse what this real server refuses (see gptkit.testing.shapes)")
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be between 0 and 65535 (0 picks a free port), not {args.port}")
 
     server = FakeOpenAI(args.mode, usage_in_stream=args.usage_in_stream,
                         responses_api=args.responses_api, api_key=args.api_key,
-                        host=args.host, port=args.port)
+                        strict=args.strict, host=args.host, port=args.port)
     try:
         server.start()
     except OSError as exc:

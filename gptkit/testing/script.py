@@ -7,10 +7,14 @@ needs. Build replies with the small functions below:
 ==========================================  =====================================================
 ``text("Sunny.")``                          an assistant message
 ``json_answer({"ok": True})``               an assistant message whose text is JSON
+``text("...", finish="length")``            an answer cut at the output-token limit
+``refusal("I can't help with that.")``      the model refuses
 ``tool_calls(call("f", {"a": 1}), ...)``    one or more (parallel) function calls
 ``status(429, headers={...})``              an HTTP error with an OpenAI-style error body
 ``delay(2.0, then=text("late"))``           sleep, then answer (to trigger client timeouts)
 ``cut(then=text("..."), after=3)``          start answering, then drop the connection
+``raw("not json")``                         a body sent exactly as given (malformed replies)
+``trickle(every=1.0)``                      hold the connection: keep-alives, or a byte a second
 ==========================================  =====================================================
 
 A :class:`ScriptedModel` hands them out in order (or asks a function for each one)::
@@ -31,153 +35,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from gptkit.testing.request import RecordedRequest, ToolResult
+
 __all__ = [
-    "Answer", "Call", "Cut", "Delay", "RecordedRequest", "Reply", "ScriptedModel", "Status",
-    "ToolResult", "call", "cut", "delay", "echo", "json_answer", "status", "text", "tool_calls",
-    "tool_round",
+    "Answer", "Call", "Cut", "Delay", "Raw", "RecordedRequest", "Reply", "ScriptedModel",
+    "Status", "ToolResult", "Trickle", "call", "cut", "delay", "echo", "json_answer", "raw",
+    "refusal", "status", "text", "tool_calls", "tool_round", "trickle",
 ]
 
 Usage = tuple[int, int]
 """``(input_tokens, output_tokens)``."""
 
 _call_ids = itertools.count(1)
-
-
-# --------------------------------------------------------------------------------------------
-# The request, as the server recorded it
-# --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ToolResult:
-    """A tool result the client sent back: which call it answers and its output text."""
-
-    call_id: str
-    output: str
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One HTTP request the fake server received.
-
-    ``headers`` has lower-case names; ``body`` is the parsed JSON body, or ``None`` when there was
-    none (or it was not JSON). The methods read the conversation the same way for both APIs.
-    """
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-
-    @property
-    def api(self) -> Literal["chat", "responses"] | None:
-        """``"chat"`` for ``/v1/chat/completions``, ``"responses"`` for ``/v1/responses``."""
-        if self.path.endswith("/chat/completions"):
-            return "chat"
-        if self.path.endswith("/responses"):
-            return "responses"
-        return None
-
-    @property
-    def model(self) -> str | None:
-        """The ``model`` the client asked for."""
-        return self.body.get("model") if isinstance(self.body, dict) else None
-
-    @property
-    def stream(self) -> bool:
-        """Whether the client asked for a streamed (SSE) answer."""
-        return isinstance(self.body, dict) and self.body.get("stream") is True
-
-    def items(self) -> list[dict[str, Any]]:
-        """The conversation sent, API-neutral, oldest first.
-
-        Each item is ``{"kind": "message", "role": ..., "text": ...}``,
-        ``{"kind": "tool_call", "call_id": ..., "name": ..., "arguments": ...}`` or
-        ``{"kind": "tool_result", "call_id": ..., "output": ...}``. Responses API
-        ``instructions`` come first as a ``system`` message.
-        """
-        body = self.body if isinstance(self.body, dict) else {}
-        items: list[dict[str, Any]] = []
-        if self.api == "responses":
-            if isinstance(body.get("instructions"), str):
-                items.append({"kind": "message", "role": "system", "text": body["instructions"]})
-            raw = body.get("input")
-            if isinstance(raw, str):
-                raw = [{"role": "user", "content": raw}]
-            for item in raw if isinstance(raw, list) else []:
-                if not isinstance(item, dict):
-                    continue
-                kind = item.get("type", "message")
-                if kind == "function_call":
-                    items.append({"kind": "tool_call", "call_id": item.get("call_id"),
-                                  "name": item.get("name"), "arguments": item.get("arguments")})
-                elif kind == "function_call_output":
-                    items.append({"kind": "tool_result", "call_id": item.get("call_id"),
-                                  "output": _text_of(item.get("output"))})
-                elif kind == "message" and "role" in item:
-                    items.append({"kind": "message", "role": item["role"],
-                                  "text": _text_of(item.get("content"))})
-            return items
-        for message in body.get("messages") or []:
-            if not isinstance(message, dict):
-                continue
-            role = message.get("role")
-            if role == "tool":
-                items.append({"kind": "tool_result", "call_id": message.get("tool_call_id"),
-                              "output": _text_of(message.get("content"))})
-                continue
-            if message.get("content") is not None or not message.get("tool_calls"):
-                items.append({"kind": "message", "role": role,
-                              "text": _text_of(message.get("content"))})
-            for tool_call in message.get("tool_calls") or []:
-                function = tool_call.get("function") or {}
-                items.append({"kind": "tool_call", "call_id": tool_call.get("id"),
-                              "name": function.get("name"), "arguments": function.get("arguments")})
-        return items
-
-    def last_user_text(self) -> str | None:
-        """The text of the last user message, or ``None`` when there is none."""
-        for item in reversed(self.items()):
-            if item["kind"] == "message" and item["role"] == "user":
-                return item["text"]
-        return None
-
-    def ends_with_user(self) -> bool:
-        """Whether the last item sent is a user message (not a tool result)."""
-        items = self.items()
-        return bool(items) and items[-1]["kind"] == "message" and items[-1]["role"] == "user"
-
-    def tool_results(self) -> list[ToolResult]:
-        """Every tool result in the conversation, oldest first."""
-        return [ToolResult(str(item["call_id"]), item["output"])
-                for item in self.items() if item["kind"] == "tool_result"]
-
-    def tools(self) -> dict[str, dict[str, Any]]:
-        """The function tools offered: name -> JSON schema of the parameters (both APIs)."""
-        body = self.body if isinstance(self.body, dict) else {}
-        offered: dict[str, dict[str, Any]] = {}
-        for tool in body.get("tools") or []:
-            if not isinstance(tool, dict) or tool.get("type", "function") != "function":
-                continue
-            spec = tool.get("function") if isinstance(tool.get("function"), dict) else tool
-            if isinstance(spec.get("name"), str):
-                offered[spec["name"]] = spec.get("parameters") or {"type": "object"}
-        return offered
-
-    def tool_names(self) -> list[str]:
-        """The names of the function tools offered, in the order sent."""
-        return list(self.tools())
-
-
-def _text_of(content: Any) -> str:
-    """The text of a message content: a string, or the joined ``text`` of its parts."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content
-                       if isinstance(part, dict) and isinstance(part.get("text"), str))
-    return str(content)
 
 
 # --------------------------------------------------------------------------------------------
@@ -201,11 +70,15 @@ class Call:
 
 @dataclass(frozen=True)
 class Answer(Reply):
-    """A successful answer: text, function calls, or both. ``usage`` is ``(input, output)``."""
+    """A successful answer: text, function calls, or both. ``usage`` is ``(input, output)``;
+    ``finish`` overrides the finish reason (``"length"``, ``"content_filter"``); ``refusal``
+    is the model's refusal text."""
 
     text: str | None = None
     calls: tuple[Call, ...] = ()
     usage: Usage | None = None
+    finish: str | None = None
+    refusal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +118,24 @@ class Stall(Reply):
     seconds: float
 
 
+@dataclass(frozen=True)
+class Raw(Reply):
+    """Send ``body`` as it is, with ``code`` and ``content_type`` (see :func:`raw`)."""
+
+    body: bytes
+    code: int = 200
+    content_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Trickle(Reply):
+    """Keep the answer coming slowly, forever or a byte at a time (see :func:`trickle`)."""
+
+    then: Reply
+    every: float
+    keepalive: bool
+
+
 def call(name: str, arguments: dict[str, Any] | str | None = None, *, id: str | None = None) -> Call:
     """A function call to put in :func:`tool_calls`.
 
@@ -257,13 +148,21 @@ def call(name: str, arguments: dict[str, Any] | str | None = None, *, id: str | 
     return Call(name, raw, id if id is not None else f"call_fake_{next(_call_ids)}")
 
 
-def text(content: str, *, usage: Usage | None = None) -> Answer:
+def text(content: str, *, usage: Usage | None = None, finish: str | None = None) -> Answer:
     """An assistant message with ``content``.
 
     ``usage`` is ``(input_tokens, output_tokens)``; by default the server reports about one token
-    per four characters of the request and of the answer.
+    per four characters of the request and of the answer. ``finish="length"`` marks the answer
+    as cut at the output-token limit (a Responses API answer is then ``incomplete``),
+    ``finish="content_filter"`` as stopped by a filter.
     """
-    return Answer(text=content, usage=usage)
+    return Answer(text=content, usage=usage, finish=finish)
+
+
+def refusal(content: str, *, usage: Usage | None = None) -> Answer:
+    """The model refuses: ``message.refusal`` (Chat Completions) or a ``refusal`` content part
+    (Responses API), with no answer text."""
+    return Answer(usage=usage, refusal=content)
 
 
 def json_answer(obj: Any, *, usage: Usage | None = None) -> Answer:
@@ -357,6 +256,28 @@ def stall(then: Reply | str = "this answer takes a while", *, after: int = 3,
     if not isinstance(then, Answer):
         raise TypeError("stall(then=...) needs text(...), json_answer(...) or tool_calls(...)")
     return Stall(then, max(0, int(after)), float(seconds))
+
+
+def raw(body: bytes | str, *, code: int = 200, content_type: str = "application/json") -> Raw:
+    """Answer with ``body`` exactly (a malformed reply: ``raw("")``, ``raw("<html>")``,
+    ``raw('{"choices": [{"message": {"content": 5}}]}')``), streamed request or not."""
+    return Raw(body.encode() if isinstance(body, str) else bytes(body), int(code), content_type)
+
+
+def trickle(then: Reply | str = "this answer never ends", *, every: float = 1.0,
+            keepalive: bool = True) -> Trickle:
+    """A server that holds the connection without finishing.
+
+    With ``keepalive`` (the default) it never answers: a streamed request gets an SSE comment
+    (``: keep-alive``) every ``every`` seconds, a non-streamed one a space (JSON allows leading
+    whitespace) in a chunked body. With ``keepalive=False`` it sends ``then``, rendered as the
+    request needs, one byte every ``every`` seconds. Either ends when the server closes or the
+    client goes away.
+    """
+    then = as_reply(then)
+    if not isinstance(then, Answer):
+        raise TypeError("trickle(then=...) needs text(...), json_answer(...) or tool_calls(...)")
+    return Trickle(then, float(every), bool(keepalive))
 
 
 def as_reply(value: Reply | str) -> Reply:

@@ -5,7 +5,7 @@
 official ``openai`` package parses. What it answers comes from a :class:`ScriptedModel`
 (see :mod:`gptkit.testing.script`); every request is recorded in ``server.requests``.
 
-It is a standard-library ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive and
+The wire renderers live in :mod:`gptkit.testing.wire`. It is a standard-library ``ThreadingHTTPServer`` speaking HTTP/1.1 with keep-alive and
 ``TCP_NODELAY``; each answer is rendered once and written in one ``send``.
 """
 
@@ -16,7 +16,6 @@ import json
 import socket
 import socketserver
 import threading
-import time
 from collections.abc import Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,201 +26,32 @@ from gptkit.testing.script import (
     Answer,
     Cut,
     Delay,
+    Raw,
     RecordedRequest,
     Reply,
     ReplyFunction,
     ScriptedModel,
     Stall,
     Status,
+    Trickle,
     as_reply,
     status,
+)
+from gptkit.testing.shapes import SHAPES, check
+from gptkit.testing.wire import (
+    DEFAULT_MODEL,
+    answer_usage,
+    chat_chunks,
+    chat_completion,
+    error_body,
+    response_events,
+    response_object,
 )
 
 __all__ = ["FakeOpenAI"]
 
-DEFAULT_MODEL = "fake-model"
-FINGERPRINT = "fp_gptkit.testing"  # gptkit.providers.cassette recognises recordings by it
-"""Every answer body (and every streamed chunk or ``response`` object) carries this as
-``system_fingerprint``, so a recording can tell it came from the fake server."""
 _ids = itertools.count(1)
 _dumps = json.dumps
-
-
-def _split(value: str, pieces: int) -> list[str]:
-    """``value`` in up to ``pieces`` consecutive parts (none for an empty string)."""
-    if not value:
-        return []
-    size = -(-len(value) // pieces)
-    return [value[i:i + size] for i in range(0, len(value), size)]
-
-
-def _usage(answer: Answer, raw_body: bytes) -> tuple[int, int]:
-    if answer.usage is not None:
-        return answer.usage
-    out = len(answer.text or "") + sum(len(c.name) + len(c.arguments) for c in answer.calls)
-    return max(1, len(raw_body) // 4), max(1, out // 4)
-
-
-# --------------------------------------------------------------------------------------------
-# Chat Completions wire format
-# --------------------------------------------------------------------------------------------
-
-def _chat_usage(usage: tuple[int, int]) -> dict[str, Any]:
-    return {
-        "prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage),
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                      "accepted_prediction_tokens": 0,
-                                      "rejected_prediction_tokens": 0},
-    }
-
-
-def chat_completion(answer: Answer, model: str, usage: tuple[int, int]) -> bytes:
-    """The non-streamed ``chat.completion`` body for ``answer``."""
-    message: dict[str, Any] = {"role": "assistant", "content": answer.text, "refusal": None,
-                               "annotations": []}
-    if answer.calls:
-        message["tool_calls"] = [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-            for c in answer.calls]
-    return _dumps({
-        "id": f"chatcmpl-fake{next(_ids)}", "object": "chat.completion",
-        "created": int(time.time()), "model": model,
-        "choices": [{"index": 0, "message": message, "logprobs": None,
-                     "finish_reason": "tool_calls" if answer.calls else "stop"}],
-        "usage": _chat_usage(usage), "service_tier": "default", "system_fingerprint": FINGERPRINT,
-    }).encode()
-
-
-def chat_chunks(answer: Answer, model: str, usage: tuple[int, int] | None) -> list[bytes]:
-    """The SSE events (``data: ...``) of a streamed ``chat.completion.chunk`` answer.
-
-    A role delta, the text in a few deltas, each tool call as a first delta with id and name and
-    then its arguments in several deltas, a finish chunk, a usage chunk (``choices: []``) when
-    ``usage`` is given, and ``data: [DONE]``.
-    """
-    head = (f'data: {{"id":"chatcmpl-fake{next(_ids)}","object":"chat.completion.chunk",'
-            f'"created":{int(time.time())},"model":{_dumps(model)},"service_tier":"default",'
-            f'"system_fingerprint":"{FINGERPRINT}","choices":[')
-
-    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-        return (f'{head}{{"index":0,"delta":{_dumps(delta)},"logprobs":null,'
-                f'"finish_reason":{_dumps(finish)}}}]}}\n\n').encode()
-
-    content = "" if answer.text is not None or not answer.calls else None
-    events = [chunk({"role": "assistant", "content": content, "refusal": None})]
-    events += [chunk({"content": piece}) for piece in _split(answer.text or "", 4)]
-    for index, c in enumerate(answer.calls):
-        events.append(chunk({"tool_calls": [{"index": index, "id": c.id, "type": "function",
-                                             "function": {"name": c.name, "arguments": ""}}]}))
-        events += [chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
-                   for piece in _split(c.arguments, 3)]
-    events.append(chunk({}, "tool_calls" if answer.calls else "stop"))
-    if usage is not None:
-        events.append(f'{head}],"usage":{_dumps(_chat_usage(usage))}}}\n\n'.encode())
-    events.append(b"data: [DONE]\n\n")
-    return events
-
-
-# --------------------------------------------------------------------------------------------
-# Responses API wire format
-# --------------------------------------------------------------------------------------------
-
-def _responses_usage(usage: tuple[int, int]) -> dict[str, Any]:
-    return {"input_tokens": usage[0],
-            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
-            "output_tokens": usage[1], "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": sum(usage)}
-
-
-def _output_items(answer: Answer) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    if answer.text is not None or not answer.calls:
-        items.append({"id": f"msg_fake{next(_ids)}", "type": "message", "status": "completed",
-                      "role": "assistant",
-                      "content": [{"type": "output_text", "text": answer.text or "",
-                                   "annotations": [], "logprobs": []}]})
-    for c in answer.calls:
-        items.append({"id": f"fc_fake{next(_ids)}", "type": "function_call", "status": "completed",
-                      "arguments": c.arguments, "call_id": c.id, "name": c.name})
-    return items
-
-
-def _response(body: dict[str, Any], model: str, rid: str, created: int, state: str,
-              output: list[dict[str, Any]], usage: tuple[int, int] | None) -> dict[str, Any]:
-    return {
-        "id": rid, "object": "response", "created_at": created, "status": state,
-        "background": False, "error": None, "incomplete_details": None,
-        "instructions": body.get("instructions"), "max_output_tokens": body.get("max_output_tokens"),
-        "model": model, "output": output,
-        "parallel_tool_calls": body.get("parallel_tool_calls", True),
-        "previous_response_id": body.get("previous_response_id"),
-        "reasoning": {"effort": None, "summary": None}, "service_tier": "default",
-        "temperature": body.get("temperature", 1.0),
-        "text": body.get("text") or {"format": {"type": "text"}},
-        "tool_choice": body.get("tool_choice", "auto"), "tools": body.get("tools") or [],
-        "top_p": body.get("top_p", 1.0), "truncation": "disabled",
-        "usage": None if usage is None else _responses_usage(usage),
-        "user": None, "metadata": body.get("metadata") or {},
-        "system_fingerprint": FINGERPRINT,  # not a Responses field; clients keep it as an extra
-        **({"completed_at": created} if state == "completed" else {}),
-    }
-
-
-def response_object(answer: Answer, body: dict[str, Any], model: str,
-                    usage: tuple[int, int]) -> bytes:
-    """The non-streamed ``response`` body for ``answer``."""
-    created = int(time.time())
-    return _dumps(_response(body, model, f"resp_fake{next(_ids)}", created, "completed",
-                            _output_items(answer), usage)).encode()
-
-
-def response_events(answer: Answer, body: dict[str, Any], model: str,
-                    usage: tuple[int, int] | None) -> list[bytes]:
-    """The SSE events (``event:`` and ``data:`` lines) of a streamed Responses API answer."""
-    rid, created = f"resp_fake{next(_ids)}", int(time.time())
-    items = _output_items(answer)
-    events: list[bytes] = []
-
-    def emit(kind: str, **fields: Any) -> None:
-        data = _dumps({"type": kind, "sequence_number": len(events), **fields})
-        events.append(f"event: {kind}\ndata: {data}\n\n".encode())
-
-    started = _response(body, model, rid, created, "in_progress", [], None)
-    emit("response.created", response=started)
-    emit("response.in_progress", response=started)
-    for index, item in enumerate(items):
-        where = {"item_id": item["id"], "output_index": index}
-        if item["type"] == "message":
-            full = item["content"][0]
-            emit("response.output_item.added", output_index=index,
-                 item={**item, "status": "in_progress", "content": []})
-            emit("response.content_part.added", **where, content_index=0,
-                 part={**full, "text": ""})
-            for piece in _split(full["text"], 4):
-                emit("response.output_text.delta", **where, content_index=0, delta=piece,
-                     logprobs=[])
-            emit("response.output_text.done", **where, content_index=0, text=full["text"],
-                 logprobs=[])
-            emit("response.content_part.done", **where, content_index=0, part=full)
-        else:
-            emit("response.output_item.added", output_index=index,
-                 item={**item, "status": "in_progress", "arguments": ""})
-            for piece in _split(item["arguments"], 3):
-                emit("response.function_call_arguments.delta", **where, delta=piece)
-            emit("response.function_call_arguments.done", **where, name=item["name"],
-                 arguments=item["arguments"])
-        emit("response.output_item.done", output_index=index, item=item)
-    emit("response.completed",
-         response=_response(body, model, rid, created, "completed", items, usage))
-    return events
-
-
-def error_body(message: str, error_type: str, code: str | None) -> bytes:
-    """An OpenAI-style error body."""
-    return _dumps({"error": {"message": message, "type": error_type, "param": None,
-                             "code": code}}).encode()
-
 
 # --------------------------------------------------------------------------------------------
 # HTTP
@@ -313,6 +143,26 @@ class _Handler(BaseHTTPRequestHandler):
         if cut_after is not None:
             self.abort()
 
+    def send_slowly(self, pieces: Iterable[bytes], stream: bool, every: float,
+                    closing: threading.Event) -> None:
+        """Write a chunked 200 answer one piece every ``every`` seconds, until the pieces run
+        out (then end the body), the server closes or the client goes away."""
+        content_type = "text/event-stream; charset=utf-8" if stream else "application/json"
+        try:
+            self.wfile.write(self._head(200, content_type, (), "transfer-encoding: chunked"))
+            self.wfile.flush()
+            for piece in pieces:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.flush()
+                if closing.wait(every):
+                    break
+            else:
+                self.wfile.write(b"0\r\n\r\n")
+                return
+        except OSError:
+            pass
+        self.abort()
+
     def abort(self) -> None:
         """Close the connection now, whatever the client expects next."""
         self.close_connection = True
@@ -392,6 +242,10 @@ class FakeOpenAI:
       only speaks Chat Completions (Ollama, older vLLM).
     - ``api_key``: when set, a request whose ``Authorization: Bearer ...`` differs gets 401 with
       a message that echoes the key it received (as OpenAI does), to test redaction.
+    - ``strict``: a server shape (``"openai"``, ``"ollama"``, ``"vllm"``, ``"llama.cpp"``,
+      ``"litellm"``): refuse what that real server refuses, with its status and words, before
+      the script answers (see :mod:`gptkit.testing.shapes`). A refused request does not use up
+      a reply of the script.
     - ``host`` / ``port``: where to listen (port ``0`` picks a free one).
 
     Every answer says where it came from: the ``server: gptkit.testing`` header, and
@@ -404,7 +258,11 @@ class FakeOpenAI:
 
     def __init__(self, model: ModelLike = None, *, usage_in_stream: bool = True,
                  responses_api: bool = True, api_key: str | None = None,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 strict: str | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        if strict is not None and strict not in SHAPES:
+            raise ValueError(f"unknown server shape {strict!r}; use one of: "
+                             f"{', '.join(sorted(SHAPES))}")
+        self.strict = strict
         self.model = _as_model(model)
         self.usage_in_stream = usage_in_stream
         self.responses_api = responses_api
@@ -530,6 +388,10 @@ class FakeOpenAI:
         if bad_json or not isinstance(request.body, dict):
             return status(400, "We could not parse the JSON body of your request. The body "
                                "must be a JSON object (fake server).", error_code=None)
+        if self.strict is not None:
+            refusal = check(self.strict, request)
+            if refusal is not None:
+                return refusal
         return self.model.reply(request)
 
     def _answer(self, handler: _Handler, request: RecordedRequest, raw: bytes,
@@ -549,6 +411,16 @@ class FakeOpenAI:
             handler.send(reply.code, error_body(message, reply.error_type, reply.error_code),
                          headers=reply.headers)
             return
+        if isinstance(reply, Raw):
+            handler.send(reply.code, reply.body, content_type=reply.content_type)
+            return
+        trickle: Trickle | None = None
+        if isinstance(reply, Trickle):
+            trickle, reply = reply, reply.then
+            if trickle.keepalive:
+                handler.send_slowly(iter(lambda: b": keep-alive\n\n" if request.stream else b" ",
+                                         None), request.stream, trickle.every, self._closing)
+                return
         cut_after = None
         pause: tuple[int, float] | None = None
         if isinstance(reply, Cut):
@@ -562,8 +434,13 @@ class FakeOpenAI:
             reply = as_reply(f"fake server: cannot render {reply!r}")
         body = request.body
         model = body.get("model") or DEFAULT_MODEL
-        usage = _usage(reply, raw)
-        if request.stream:
+        usage = answer_usage(reply, raw)
+        if trickle is not None:
+            whole = (b"".join(self._events(reply, request, usage)) if request.stream
+                     else self._payload(reply, request, usage))
+            handler.send_slowly((whole[i:i + 1] for i in range(len(whole))), request.stream,
+                                trickle.every, self._closing)
+        elif request.stream:
             if request.api == "chat":
                 wanted = (body.get("stream_options") or {}).get("include_usage") is True
                 events = chat_chunks(reply, model, usage if wanted and self.usage_in_stream
@@ -579,6 +456,20 @@ class FakeOpenAI:
             payload = (chat_completion(reply, model, usage) if request.api == "chat"
                        else response_object(reply, body, model, usage))
             handler.send(200, payload, partial=cut_after is not None)
+
+
+    def _events(self, reply: Answer, request: RecordedRequest,
+                usage: tuple[int, int]) -> list[bytes]:
+        body, model = request.body, request.body.get("model") or DEFAULT_MODEL
+        if request.api == "chat":
+            wanted = (body.get("stream_options") or {}).get("include_usage") is True
+            return chat_chunks(reply, model, usage if wanted and self.usage_in_stream else None)
+        return response_events(reply, body, model, usage if self.usage_in_stream else None)
+
+    def _payload(self, reply: Answer, request: RecordedRequest, usage: tuple[int, int]) -> bytes:
+        body, model = request.body, request.body.get("model") or DEFAULT_MODEL
+        return (chat_completion(reply, model, usage) if request.api == "chat"
+                else response_object(reply, body, model, usage))
 
 
 def _model_card(name: str) -> dict[str, Any]:
