@@ -7,7 +7,7 @@ The public names (``__all__``; the README's "From Python" shows them at work):
 - :class:`Session` is a conversation with an assistant. A turn (``send``, ``asend``) gives an
   :class:`Answer`; ``stream`` and ``astream`` yield :class:`TextDelta`, :class:`ToolStarted` and
   :class:`ToolFinished` events on the way, then the Answer.
-- The exceptions, all :class:`GptkitError`: :class:`ConfigError`, :class:`UsageError`,
+- The exceptions, all :class:`GptkitError`: :class:`ConfigError`, :class:`UsageError` (and its :class:`SetupError`),
   :class:`RenderError`, :class:`ToolError`, :class:`ProviderError`, :class:`TurnError` and
   :class:`StoreError` (the tree is drawn in :mod:`gptkit.errors`).
 
@@ -31,6 +31,7 @@ __all__ = [
     "ProviderError",
     "RenderError",
     "Session",
+    "SetupError",
     "StoreError",
     "TextDelta",
     "ToolError",
@@ -50,6 +51,7 @@ if typing.TYPE_CHECKING:
         GptkitError,
         ProviderError,
         RenderError,
+        SetupError,
         StoreError,
         ToolError,
         TurnError,
@@ -69,6 +71,7 @@ _HOMES = {
     "ProviderError": "gptkit.errors",
     "RenderError": "gptkit.errors",
     "Session": "gptkit.runtime.session",
+    "SetupError": "gptkit.errors",
     "StoreError": "gptkit.errors",
     "TextDelta": "gptkit.runtime.events",
     "ToolError": "gptkit.errors",

@@ -62,7 +62,7 @@ def test_a_cut_turn_is_not_kept_in_the_conversation(api: str) -> None:
               text("The sum is", finish="length"), text("3.")]
     environ = {"OPENAI_API_KEY": "k", "GPTKIT_TEST_API": api}
     with FakeOpenAI(script) as server:
-        session = gptkit.load(RUNNER).session(base_url=server.url, environ=environ)
+        session = gptkit.Session(gptkit.load(RUNNER), base_url=server.url, environ=environ)
         with session:
             with pytest.raises(TurnError, match="cut short"):
                 session.send("add 1 and 2")

@@ -27,6 +27,7 @@ PUBLIC = [
     "ProviderError",
     "RenderError",
     "Session",
+    "SetupError",
     "StoreError",
     "TextDelta",
     "ToolError",
@@ -74,7 +75,7 @@ def test_the_exceptions_live_in_errors_and_its_docstring_draws_each_one() -> Non
     assert all(issubclass(classes[n], gptkit.GptkitError) for n in public)
     assert gptkit.GptkitError.__bases__ == (Exception,)
     doc = gptkit.errors.__doc__ or ""
-    drawn = re.findall(r"^\s+(?:[├└]── )?([A-Z]\w+Error)\s+\S", doc, re.MULTILINE)
+    drawn = re.findall(r"^[\s│]+(?:[├└]── )?([A-Z]\w+Error)\s+\S", doc, re.MULTILINE)
     assert sorted(drawn) == sorted(public), "one line per class in the tree of gptkit/errors.py"
 
 
