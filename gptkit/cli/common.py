@@ -76,7 +76,7 @@ def terminal_confirm(yes: bool) -> Any:
     cancelled by Ctrl-C leaves no reader behind to take the person's next line.
     """
     if yes:
-        async def allow(name: str, arguments: dict) -> bool:
+        async def allow(name: str, arguments: dict[str, Any]) -> bool:
             return True
 
         return allow
@@ -87,7 +87,7 @@ def terminal_confirm(yes: bool) -> Any:
     except OSError:
         return None
 
-    async def ask(name: str, arguments: dict) -> bool:
+    async def ask(name: str, arguments: dict[str, Any]) -> bool:
         import asyncio
 
         os.write(tty, f"gptkit: allow {call_text(name, arguments)}? [y/N] ".encode())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import Any, cast
 
 from gptkit.cli.common import (
     add_assistant_options,
@@ -35,7 +35,7 @@ def register(commands: Any) -> None:
 def read_message(args: argparse.Namespace) -> str | None:
     """MESSAGE, or stdin when it is '-' or stdin is not a terminal (one trailing newline off)."""
     if args.message is not None and args.message != "-":
-        return args.message
+        return cast(str, args.message)  # argparse gives positionals as str
     if args.message == "-" or not sys.stdin.isatty():
         return strip_newline(sys.stdin.read())
     return None
@@ -128,6 +128,7 @@ def _json_result(session: Any, answer: Any) -> dict[str, Any]:
     calls = []
     redactor = display_redactor(session) if answer.tool_calls else None
     for finished in answer.tool_calls:
+        assert redactor is not None  # built above whenever there are tool calls
         raw = redactor.json_text(finished.call.arguments)  # secrets hidden, as on stderr
         try:
             arguments: Any = json.loads(raw)

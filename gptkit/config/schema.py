@@ -21,6 +21,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 def generate(kind: str = "assistant") -> dict[str, Any]:
     """Build the JSON Schema of ``kind`` from the models."""
+    from pydantic import BaseModel
     from pydantic.json_schema import GenerateJsonSchema
 
     class _Generator(GenerateJsonSchema):
@@ -28,6 +29,7 @@ def generate(kind: str = "assistant") -> dict[str, Any]:
         def nullable_schema(self, schema: Any) -> Any:
             return self.generate_inner(schema["schema"])
 
+    root: type[BaseModel]
     if kind == "assistant":
         from gptkit.config.models import Assistant as root
     elif kind == "cassette":

@@ -43,7 +43,9 @@ def validator(kind: str = "assistant") -> Any:
             }
         return original(validator, properties, instance, schema)
 
-    return extend(Draft202012Validator, {"properties": properties})(document)
+    # jsonschema leaves extend() unannotated
+    extended = extend(Draft202012Validator, {"properties": properties})  # type: ignore[no-untyped-call]
+    return extended(document)
 
 
 def check(composed: Composed, kind: str = "assistant") -> bool:
@@ -117,7 +119,7 @@ def _explain(error: Any, composed: Composed) -> None:
         composed.problem(path, _LIMIT_CODES.get(kind, "schema"), _limit_message(error))
 
 
-_REQUIRED_HINTS = {
+_REQUIRED_HINTS: dict[YPath, str] = {
     ("model",): "add 'model:' with at least 'name:', here or in a file named by extends",
     ("version",): "add 'version: 1' as the first key",
     ("name",): "add 'name:', the assistant's id, such as 'trip-planner'",

@@ -79,7 +79,7 @@ MIN_WORDLIKE_CHARS = 16
 _WORDLIKE = re.compile(r"[A-Za-z \-_.]+")
 
 
-def worth_redacting(value: str) -> bool:
+def worth_redacting(value: object) -> bool:
     """Whether a known secret value is long and specific enough to be replaced wherever it shows.
 
     A value is replaced when it has a credential's shape (:func:`find_secret`), or when it is at

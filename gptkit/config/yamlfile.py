@@ -331,7 +331,7 @@ def _loader_class() -> Any:
     loader) and without path resolvers (``_compose`` checks).
     """
     from ruamel.yaml.constructor import SafeConstructor
-    from ruamel.yaml.main import CParser
+    from ruamel.yaml.main import CParser  # type: ignore[attr-defined]  # re-exported implicitly
     from ruamel.yaml.resolver import VersionedResolver
 
     if CParser is None:
@@ -341,7 +341,7 @@ def _loader_class() -> Any:
         functools.partial(VersionedResolver.resolve, resolver)
     )
 
-    class _Loader(CParser, SafeConstructor, VersionedResolver):  # type: ignore[misc,valid-type]
+    class _Loader(CParser, SafeConstructor, VersionedResolver):  # type: ignore[misc]
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             self._parser = self._composer = self
@@ -349,7 +349,7 @@ def _loader_class() -> Any:
             self.allow_duplicate_keys = False
             VersionedResolver.__init__(self, version=None, loadumper=self)
 
-    _Loader.resolve = staticmethod(resolve)  # type: ignore[assignment]
+    _Loader.resolve = staticmethod(resolve)  # type: ignore[method-assign]
     return _Loader
 
 

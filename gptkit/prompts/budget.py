@@ -276,7 +276,7 @@ def check_method(method: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) 
             require(max(size, length(width) if isinstance(width, int) else 0), f"a {name}() width")
         elif name == "expandtabs":
             tabsize = args[0] if args else kwargs.get("tabsize", 8)
-            tabs = owner.count("\t" if isinstance(owner, str) else b"\t")
+            tabs = owner.count("\t") if isinstance(owner, str) else owner.count(b"\t")
             require(size + tabs * max(length(tabsize), 0), "an expandtabs() result")
         elif name == "join" and args:
             items = list(checked_iter(args[0]))

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from gptkit.config.yamlfile import MAX_FILE_BYTES, is_within
 
@@ -34,7 +35,7 @@ def make_environment(root: Path | None = None, *, budgeted: bool = False) -> Any
                 raise TemplateNotFound(template)
             path = template_path(root, template)
             refused = _refusal(template, path)
-            if refused:
+            if refused or path is None:  # _refusal refuses a path outside (None) too
                 raise TemplateNotFound(template, refused)  # the message says what and why
             mtime = path.stat().st_mtime
             text = path.read_text(encoding="utf-8")
@@ -97,13 +98,13 @@ def _budgeted_class() -> type:
     from gptkit.errors import RenderError
     from gptkit.prompts import budget, guards
 
-    class Formatter(budget.BoundedFormatter, SandboxedFormatter):  # type: ignore[misc]
+    class Formatter(budget.BoundedFormatter, SandboxedFormatter):
         pass
 
-    class EscapeFormatter(budget.BoundedFormatter, SandboxedEscapeFormatter):  # type: ignore[misc]
+    class EscapeFormatter(budget.BoundedFormatter, SandboxedEscapeFormatter):
         pass
 
-    class Routed(NodeTransformer):  # type: ignore[misc]
+    class Routed(NodeTransformer):
         """Loops iterate through the deadline check; ``~`` joins through the size check."""
 
         def visit_For(self, node: Any) -> Any:
@@ -117,7 +118,7 @@ def _budgeted_class() -> type:
             parts = nodes.List(node.nodes, lineno=node.lineno)
             return nodes.Filter(parts, "_gptkit_concat", [], [], None, None, lineno=node.lineno)
 
-    class BudgetedEnvironment(ImmutableSandboxedEnvironment):  # type: ignore[misc]
+    class BudgetedEnvironment(ImmutableSandboxedEnvironment):
         intercepted_binops = frozenset({"*", "**", "+", "%"})
         concat = staticmethod(guards.concat)  # captured blocks, macros, filter blocks
 
@@ -126,7 +127,9 @@ def _budgeted_class() -> type:
             self.filters = guards.guard_filters(self.filters)
             self.filters["_gptkit_iter"] = budget.checked_iter
             self.filters["_gptkit_concat"] = guards.concat
-            self.globals["lipsum"] = guards.guard_lipsum(self.globals["lipsum"])
+            # Jinja types its default globals as object; "lipsum" is its generate_lorem_ipsum
+            lipsum = cast(Callable[..., Any], self.globals["lipsum"])
+            self.globals["lipsum"] = guards.guard_lipsum(lipsum)
 
         def _parse(self, source: str, name: str | None, filename: str | None) -> Any:
             return Routed().visit(super()._parse(source, name, filename))
@@ -162,9 +165,11 @@ def _budgeted_class() -> type:
                 if is_map:
                     if kwargs or len(args) != 1:
                         raise TypeError("format_map() takes exactly one argument, a mapping")
-                    args, kwargs = (), args[0]
+                    mapping = args[0]
+                    args, kwargs = (), mapping
                 try:
-                    return type(owner)(formatter.vformat(owner, args, kwargs))
+                    # owner is the str (or Markup) whose format method this is
+                    return cast(str, type(owner)(formatter.vformat(owner, args, kwargs)))
                 except IndexError:
                     raise RenderError(
                         f"{value.__name__}(): a numbered field such as {{0}} has no value"

@@ -31,7 +31,7 @@ from gptkit.runtime.events import ToolFinished
 from gptkit.tools.base import Tool, ToolArgumentsError, ToolContext, ToolFailure
 
 #: Asked before a ``confirm: true`` tool runs: (tool name, arguments) -> allowed?
-Confirm = Callable[[str, dict], Awaitable[bool]]
+Confirm = Callable[[str, dict[str, Any]], Awaitable[bool]]
 
 #: The most tool calls one model reply may run; the rest get an error result.
 MAX_PARALLEL_TOOL_CALLS = 16
@@ -55,7 +55,7 @@ async def dispatch(
 ) -> list[ToolFinished]:
     """Run ``calls``; return one result per call, in the calls' order."""
     secrets = tuple(secrets)
-    prepared: list[tuple[Tool, dict] | ToolFinished] = []
+    prepared: list[tuple[Tool, dict[str, Any]] | ToolFinished] = []
     for index, call in enumerate(calls):  # checks and confirmations one by one, in order
         if index >= MAX_PARALLEL_TOOL_CALLS:
             prepared.append(ToolFinished(
@@ -67,7 +67,7 @@ async def dispatch(
             continue
         prepared.append(await _prepare(call, tools, confirm))
 
-    async def run(call: ToolCall, item: tuple[Tool, dict] | ToolFinished) -> ToolFinished:
+    async def run(call: ToolCall, item: tuple[Tool, dict[str, Any]] | ToolFinished) -> ToolFinished:
         if isinstance(item, ToolFinished):
             return item
         tool, arguments = item
@@ -103,8 +103,8 @@ class DaemonExecutor(concurrent.futures.ThreadPoolExecutor):
     sync tool abandoned at its timeout cannot keep ``gptkit run`` alive.
     """
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
-        future: concurrent.futures.Future = concurrent.futures.Future()
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
         def work() -> None:
             if not future.set_running_or_notify_cancel():
@@ -125,7 +125,7 @@ class DaemonExecutor(concurrent.futures.ThreadPoolExecutor):
 
 async def _prepare(
     call: ToolCall, tools: dict[str, Tool], confirm: Confirm | None
-) -> tuple[Tool, dict] | ToolFinished:
+) -> tuple[Tool, dict[str, Any]] | ToolFinished:
     tool = tools.get(call.name)
     if tool is None:
         names = ", ".join(sorted(tools)) or "none"
@@ -150,11 +150,12 @@ async def _prepare(
 
 
 async def _run(
-    call: ToolCall, tool: Tool, arguments: dict, context: ToolContext, limits: Limits
+    call: ToolCall, tool: Tool, arguments: dict[str, Any], context: ToolContext, limits: Limits
 ) -> ToolFinished:
     timeout = tool.timeout_s or limits.tool_timeout_s
     try:
-        result = await asyncio.wait_for(tool.run(arguments, context), timeout)
+        # a user's tool may return something other than its declared ``str``
+        outcome: object = await asyncio.wait_for(tool.run(arguments, context), timeout)
     except asyncio.TimeoutError:
         return ToolFinished(
             call,
@@ -168,8 +169,7 @@ async def _run(
         return ToolFinished(call, f"error: {exc}", True)
     except Exception as exc:  # a tool's own bug is the model's information, not a crash
         return ToolFinished(call, f"error: {call.name} failed: {type(exc).__name__}: {exc}", True)
-    if not isinstance(result, str):
-        result = str(result)
+    result = outcome if isinstance(outcome, str) else str(outcome)
     limit = limits.max_tool_output_chars
     if len(result) > limit:
         cut = len(result) - limit

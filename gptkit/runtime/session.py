@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gptkit.errors import GptkitError, TurnError, UsageError
 from gptkit.messages import Message, Usage
@@ -35,10 +35,13 @@ from gptkit.runtime.memory import ConversationMemory
 
 if TYPE_CHECKING:
     from gptkit.config.models import Assistant
+    from gptkit.prompts.render import Template
     from gptkit.providers.client import Provider
     from gptkit.runtime.dispatch import Confirm
     from gptkit.runtime.transport import Network
     from gptkit.tools.base import Tool
+
+_T = TypeVar("_T")
 
 
 class Session:
@@ -90,7 +93,7 @@ class Session:
         self.cost_usd: float | None = 0.0
         self._provider: Provider | None = None
         self._tools: dict[str, Tool] | None = None
-        self._template: Any = None
+        self._template: Template | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- what is sent -------------------------------------------------------------------------
@@ -188,7 +191,7 @@ class Session:
         """One turn; ``on_event`` sees text deltas and tool activity as they happen."""
         return await self._turn(text, on_event or (lambda event: None))
 
-    async def astream(self, text: str) -> AsyncIterator[Event]:
+    async def astream(self, text: str) -> AsyncGenerator[Event, None]:
         """One turn as events: text deltas, tool calls and results, then the Answer."""
         queue: asyncio.Queue[Event | BaseException] = asyncio.Queue()
 
@@ -288,7 +291,7 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _run(self, awaitable: Any) -> Any:
+    def _run(self, awaitable: Awaitable[_T]) -> _T:
         # One loop for the session's life, so the HTTP connection pool is reused across turns.
         if self._loop is None:
             from gptkit.runtime.dispatch import DaemonExecutor

@@ -113,7 +113,7 @@ def format_number(value: int | float) -> str:
 
 
 def _checked(value: Any) -> int | float:
-    if isinstance(value, complex):
+    if not isinstance(value, (int, float)):  # a complex number, such as (-1) ** 0.5
         raise ToolFailure("the result is not a real number")
     if isinstance(value, float) and not math.isfinite(value):
         raise ToolFailure("the result is too large")

@@ -27,7 +27,7 @@ import traceback
 import types
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from gptkit.errors import ToolError
 from gptkit.tools.arguments import Arguments, DerivedArguments, SchemaArguments, read_parameters
@@ -139,7 +139,7 @@ def load_function(target: Target, folder: Path, tool: str, reference: str) -> Ca
             f"tool '{tool}': {reference} is a value of type {type(value).__name__}, not a "
             "function. Name a function (def or async def) in the function reference."
         )
-    return value
+    return cast(Callable[..., Any], value)
 
 
 def import_target(target: Target, folder: Path, tool: str, reference: str) -> types.ModuleType:
@@ -256,11 +256,11 @@ def _importing_package() -> str | None:
     Only the importer counts (the nearest frame outside the import system): a library that a
     tool uses, importing an optional dependency of its own, never gets a project file for it.
     """
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     while frame is not None and (
         frame.f_globals is globals() or _IMPORT_SYSTEM.match(str(frame.f_globals.get("__name__")))
     ):
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     if frame is None:
         return None
     name = frame.f_globals.get("__name__")
@@ -319,7 +319,8 @@ def _where_raised(exc: BaseException, root: Path) -> str | None:
         return f"{_shown(Path(exc.filename), root)} line {exc.lineno}"
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
     inside = [f for f in frames if _inside(Path(f.filename), root)]
-    chosen = (inside or frames[-1:] or [None])[-1]
+    candidates = inside or frames[-1:]
+    chosen = candidates[-1] if candidates else None
     if chosen is None or chosen.filename == __file__:
         return None
     return f"{_shown(Path(chosen.filename), root)} line {chosen.lineno}"
@@ -356,7 +357,8 @@ def _check_schema_fits(function: Callable[..., Any], schema: dict[str, Any], too
     parameters = read_parameters(function, tool)
     signature = parameters.signature
     assert signature is not None
-    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    declared = schema.get("properties")
+    properties: dict[str, Any] = declared if isinstance(declared, dict) else {}
     unknown = [n for n in properties if n not in parameters.names]
     if unknown and not parameters.var_keyword:
         raise ToolError(
