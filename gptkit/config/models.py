@@ -250,6 +250,8 @@ class Assistant(_Model):
     """The system prompt, a Jinja template."""
     instructions_file: Annotated[str, Field(min_length=1)] | None = None
     """A file holding the system prompt template, relative to this file."""
+    instructions_format: Literal["jinja", "plain"] = "jinja"
+    """jinja: the instructions are a Jinja template; plain: text sent exactly as written."""
     variables: dict[Annotated[str, Field(pattern=VARIABLE_NAME_PATTERN)], Variable] = Field(
         default_factory=dict
     )
