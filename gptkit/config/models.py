@@ -240,6 +240,8 @@ class Assistant(_Model):
     """The assistant's id: used for session keys and file names."""
     description: Annotated[str, Field(max_length=300)] = ""
     """One line for people and listings."""
+    display_name: Annotated[str, Field(max_length=100)] = ""
+    """The name people see in listings and chat, any Unicode; else name."""
     extends: str | list[str] | None = None
     """Files merged under this one (paths relative to this file); mappings merge, the rest is replaced."""
     model: ModelSettings | None = None
@@ -256,7 +258,7 @@ class Assistant(_Model):
         default_factory=dict
     )
     """Typed inputs of the templates, seen as vars.<name>."""
-    conversation_starters: Annotated[list[str], Field(max_length=10)] = Field(default_factory=list)
+    conversation_starters: Annotated[list[str], Field(max_length=12)] = Field(default_factory=list)
     """Suggested first messages, shown by chat."""
     tools: list[Tool] = Field(default_factory=list)
     """Tools the model may call; names are unique across the list."""
