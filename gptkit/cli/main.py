@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     from gptkit import __version__
     from gptkit.cli import chat, init, render, run, schema, sessions, validate
+    from gptkit.cli import import_
 
     parser = argparse.ArgumentParser(
         prog="gptkit",
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.register(commands)
     sessions.register(commands)
     init.register(commands)
+    import_.register(commands)
     return parser
 
 
