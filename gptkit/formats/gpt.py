@@ -71,7 +71,9 @@ def from_record(path: Path, record: Any, result: Imported | None = None) -> Impo
         result.instructions = instructions
     name = text_field(path, display, "name", dwhere) or text_field(path, gizmo, "name", where)
     gid = gizmo.get("id") if isinstance(gizmo.get("id"), str) else ""
-    set_names(result, name, path.stem if path.suffix else "", gid)
+    short_url = gizmo.get("short_url") if isinstance(gizmo.get("short_url"), str) else ""
+    slug = short_url[len(gid) :].lstrip("-") if gid and short_url.startswith(gid) else ""
+    set_names(result, name, slug, path.stem if path.suffix else "", gid)
     if gid:
         result.extension["gizmo_id"] = gid
     description = text_field(path, display, "description", dwhere) or text_field(

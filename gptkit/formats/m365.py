@@ -150,7 +150,9 @@ def _capability(result: Imported, path: Path, folder: Path, item: dict[str, Any]
             if not target.is_file():
                 result.lost.append(f"{where}: knowledge file '{file}' is not beside the manifest")
                 continue
-            destination = yaml_free(f"knowledge/{safe_relative(path, file, where).as_posix()}")
+            relative = safe_relative(path, file, where).as_posix()
+            relative = relative.removeprefix("knowledge/")
+            destination = yaml_free(f"knowledge/{relative}")
             result.copies[destination] = target
             result.extension.setdefault("knowledge", []).append(destination)
             result.lost.append(

@@ -62,7 +62,7 @@ def dump_yaml(data: dict[str, Any], header: str) -> str:
 
     yaml = YAML()
     yaml.allow_unicode = True
-    yaml.width = 100
+    yaml.width = 4096  # long lines stay whole: easier to read and to diff
     yaml.indent(mapping=2, sequence=4, offset=2)
     out = io.StringIO()
     yaml.dump(data, out)
