@@ -53,7 +53,7 @@ def handle(args: argparse.Namespace) -> int:
     except ImportFailed as exc:
         print(f"gptkit import: error: {exc}", file=sys.stderr)
         return 1
-    for result, path in zip(results, written):
+    for result, path in zip(results, written, strict=True):
         print(f"imported {result.source} ({result.kind}) into {path}")
         for line in result.carried:
             print(f"  carried over: {line}")

@@ -183,7 +183,7 @@ def _from_folder(folder: Path) -> Imported:
     text = manifest.get("instructions") if instructions_path is None else None
     if text is not None and not isinstance(text, str):
         raise ImportFailed(mpath, "instructions", "expected text")
-    if instructions_path is None and text is None and not ("gizmo" in manifest):
+    if instructions_path is None and text is None and "gizmo" not in manifest:
         raise ImportFailed(
             folder, "", "no instructions found: put them in instructions.md (or .txt), or "
             "under 'instructions:' in gpt.json"

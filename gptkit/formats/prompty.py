@@ -63,7 +63,7 @@ def import_prompty(source: Path) -> Imported:
     variables = {}
     for name in used:
         variables[name] = declared.get(name) or {"type": "string", "required": True}
-    for name, spec in declared.items():
+    for name, _spec in declared.items():
         if name not in variables:
             result.lost.append(f"input '{name}': not used by the system message; not carried over")
     if variables:

@@ -36,7 +36,7 @@ def assistant_data(result: Imported) -> dict[str, Any]:
         data["instructions_format"] = "plain"
     ordered = {key: _literal_dollars(data[key]) for key in _ORDER if key in data}
     extension = {"from": result.kind, "source": result.source.name, **result.extension}
-    ordered["x-imported"] = extension
+    ordered["x-imported"] = _joined(extension)
     return ordered
 
 
@@ -48,11 +48,30 @@ def instructions_name(result: Imported) -> str:
 def _literal_dollars(value: Any) -> Any:
     """``$`` as ``$$``: imported text is never an environment variable reference."""
     if isinstance(value, str):
-        return value.replace("$", "$$")
+        return whole(value).replace("$", "$$")
     if isinstance(value, dict):
-        return {k: _literal_dollars(v) for k, v in value.items()}
+        return {whole(str(k)): _literal_dollars(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_literal_dollars(v) for v in value]
+    return value
+
+
+def whole(text: str) -> str:
+    """``text`` with surrogate pairs joined and lone surrogates (from YAML escapes) replaced."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _joined(value: Any) -> Any:
+    if isinstance(value, str):
+        return whole(value)
+    if isinstance(value, dict):
+        return {whole(str(k)): _joined(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_joined(v) for v in value]
     return value
 
 
@@ -90,7 +109,7 @@ def write(results: list[Imported], target: Path, force: bool = False) -> list[Pa
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.import-", dir=target.parent))
     folders = subfolders(results)
     try:
-        for result, folder in zip(results, folders):
+        for result, folder in zip(results, folders, strict=True):
             (staging / folder).mkdir(parents=True, exist_ok=True)
             _fill(result, staging / folder)
             _verify(result, staging / folder / "assistant.yaml")
@@ -121,9 +140,9 @@ def _fill(result: Imported, folder: Path) -> None:
     data = assistant_data(result)
     header = f"Imported by gptkit import from {result.source.name} ({result.kind})"
     _put(folder, "assistant.yaml", dump_yaml(data, header))
-    _put(folder, instructions_name(result), result.instructions)
+    _put(folder, instructions_name(result), whole(result.instructions))
     for name, text in result.files.items():
-        _put(folder, name, text)
+        _put(folder, name, whole(text))
     for name, source in result.copies.items():
         destination = folder / name
         destination.parent.mkdir(parents=True, exist_ok=True)
