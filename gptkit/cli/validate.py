@@ -50,6 +50,11 @@ def register(commands: Any) -> None:
         help="the project folder that tool modules, extends and includes must "
         "stay in (default: each file's folder)",
     )
+    parser.add_argument(
+        "--profile",
+        choices=("custom-gpt", "m365"),
+        help="also check the limits of a platform: custom-gpt or m365 (Microsoft 365)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -69,6 +74,10 @@ def handle(args: argparse.Namespace) -> int:
 
     with _fewer_collections():
         reports = _check_all(discover(paths, args.exclude), root)
+    if getattr(args, "profile", None):
+        from gptkit.lint.profiles import add_profile_problems
+
+        add_profile_problems(reports, args.profile, root)
     if args.format == "json":
         out = render_json(reports, strict=args.strict)
     elif args.format == "github":
