@@ -171,10 +171,14 @@ def set_description(result: Imported, text: str, field_: str) -> None:
     result.carried.append("description")
 
 
-def set_names(result: Imported, display: str, *fallbacks: str) -> None:
-    """Set ``name`` (an id made from ``display`` or the fallbacks) and ``display_name``."""
+def set_names(result: Imported, display: str, *fallbacks: str, given_id: Any = None) -> None:
+    """Set ``name`` (an id made from ``display`` or the fallbacks) and ``display_name``.
+
+    ``given_id``, when it is already a valid id (as ``gptkit export`` writes it), is kept.
+    """
     display = " ".join(display.split())
-    result.data["name"] = make_id(display, *fallbacks)
+    valid = isinstance(given_id, str) and re.match(r"^[a-z0-9][a-z0-9_-]{0,63}$", given_id)
+    result.data["name"] = given_id if valid else make_id(display, *fallbacks)
     if display:
         short = shorten(display, MAX_DISPLAY_NAME)
         if short != display:

@@ -195,7 +195,8 @@ def _from_folder(folder: Path) -> Imported:
         if instructions_path is not None:
             result.instructions = instructions
     else:
-        set_names(result, text_field(mpath, manifest, "name"), folder.resolve().name)
+        set_names(result, text_field(mpath, manifest, "name"), folder.resolve().name,
+                  given_id=manifest.get("id"))
         set_description(result, text_field(mpath, manifest, "description"), "description")
         starters = _strings(mpath, manifest, "conversation_starters", "") or _strings(
             mpath, manifest, "prompt_starters", ""

@@ -90,7 +90,7 @@ def import_m365(source: Path) -> Imported:
     name = text_field(path, manifest, "name")
     if not name.strip():
         raise ImportFailed(path, "name", "the manifest has no name (it is required)")
-    set_names(result, name, path.stem)
+    set_names(result, name, path.stem, given_id=manifest.get("id"))
     set_description(result, text_field(path, manifest, "description"), "description")
     result.instructions = _instructions(path, folder, text_field(path, manifest, "instructions"))
     result.carried.append(f"instructions ({len(result.instructions)} characters, as plain text)")
@@ -172,23 +172,28 @@ def _action(result: Imported, path: Path, folder: Path, item: dict[str, Any], in
     if file:
         target = _inside(path, folder, file, field_ + ".file")
         if target.is_file():
-            destination = f"actions/{safe_relative(path, file, field_).as_posix()}"
+            relative = safe_relative(path, file, field_).as_posix().removeprefix("actions/")
+            destination = f"actions/{relative}"
             result.copies[destination] = target
             record["file"] = destination
+            renamed: dict[str, str] = {}
             for spec in _plugin_specs(target):
                 spec_path = (target.parent / spec)
                 if spec_path.is_file() and spec_path.resolve().is_relative_to(folder.resolve()):
-                    relative = spec_path.resolve().relative_to(folder.resolve()).as_posix()
-                    name = f"actions/{relative}"
+                    name = str(Path(destination).parent / spec).replace("\\", "/")
                     if name.lower().endswith((".yaml", ".yml")):
                         converted = openapi_json(spec_path, read_source(spec_path), "")
                         if converted is None:
                             continue
+                        renamed[spec] = spec.rsplit(".", 1)[0] + ".json"
                         name = name.rsplit(".", 1)[0] + ".json"
                         result.files[name] = converted
                     else:
                         result.copies[name] = spec_path
                     record.setdefault("openapi", []).append(name)
+            if renamed:  # the plugin names its OpenAPI file: name the JSON one now
+                result.files[destination] = _renamed_specs(target, renamed)
+                del result.copies[destination]
         else:
             result.lost.append(f"{field_}: the plugin file '{file}' is not beside the manifest")
     result.extension.setdefault("actions", []).append(record)
@@ -196,6 +201,15 @@ def _action(result: Imported, path: Path, folder: Path, item: dict[str, Any], in
         f"action '{action_id}': kept under actions/, not yet a tool (it becomes one when gptkit "
         "has OpenAPI tools)"
     )
+
+
+def _renamed_specs(plugin: Path, renamed: dict[str, str]) -> str:
+    data = json.loads(read_source(plugin, "plugin manifest"))
+    for runtime in data.get("runtimes") or []:
+        spec = runtime.get("spec") if isinstance(runtime, dict) else None
+        if isinstance(spec, dict) and spec.get("url") in renamed:
+            spec["url"] = renamed[spec["url"]]
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def _plugin_specs(plugin: Path) -> list[str]:

@@ -113,7 +113,7 @@ def write(results: list[Imported], target: Path, force: bool = False) -> list[Pa
             (staging / folder).mkdir(parents=True, exist_ok=True)
             _fill(result, staging / folder)
             _verify(result, staging / folder / "assistant.yaml")
-        _replace(staging, target)
+        replace_folder(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -173,7 +173,8 @@ def _verify(result: Imported, path: Path) -> None:
         )
 
 
-def _replace(staging: Path, target: Path) -> None:
+def replace_folder(staging: Path, target: Path) -> None:
+    """Put the folder ``staging`` at ``target``, replacing what is there only once it can."""
     if not target.exists():
         os.rename(staging, target)
         return
