@@ -108,6 +108,8 @@ def export(path: Path, target: str) -> Exported:
         if m365_actions:
             manifest["actions"] = [{"id": a.get("id"), "file": a.get("file")} for a in m365_actions
                                    if a.get("file")]
+        if not config.description:
+            out.lost.append("description: empty; Microsoft 365 requires one, so the name is used")
         out.files["instruction.txt"] = text
         out.files["declarativeAgent.json"] = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
         if actions and not m365_actions:
