@@ -1,4 +1,4 @@
-"""``gptkit export FILE --to gpt|m365 [-o DIR] [--force]``: publish an assistant to a platform."""
+"""``gptkit export FILE --to gpt|m365|prompty [-o DIR] [--force]``: publish an assistant to a platform."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ def register(commands: Any) -> None:
         "reports every field the target cannot hold.",
     )
     parser.add_argument("file", metavar="FILE", help="the assistant file")
-    parser.add_argument("--to", dest="target", choices=("gpt", "m365"), required=True,
-                        help="the platform: gpt or m365")
+    parser.add_argument("--to", dest="target", choices=("gpt", "m365", "prompty"), required=True,
+                        help="the platform: gpt, m365 or prompty")
     parser.add_argument("-o", "--output", metavar="DIR",
                         help="the folder to write (default: ./NAME-TARGET)")
     parser.add_argument("--force", action="store_true",

@@ -20,7 +20,7 @@ from typing import Any
 from gptkit.formats.common import ImportFailed
 from gptkit.formats.writer import refuse_existing, replace_folder
 
-TARGETS = ("gpt", "m365")
+TARGETS = ("gpt", "m365", "prompty")
 M365_SCHEMA = "https://developer.microsoft.com/json-schemas/copilot/declarative-agent/v1.6/schema.json"
 
 
@@ -40,8 +40,8 @@ def export(path: Path, target: str) -> Exported:
     from gptkit.loading import load
 
     config = load(path)
-    profile = {"gpt": "custom-gpt", "m365": "m365"}[target]
-    problems = [p for p in profile_problems(path, profile) if p.severity == "error"]
+    profile = {"gpt": "custom-gpt", "m365": "m365"}.get(target)
+    problems = [p for p in profile_problems(path, profile) if p.severity == "error"] if profile else []
     if problems:
         first = problems[0]
         raise ImportFailed(path, first.location, f"{first.message} (validate --profile {profile})")
@@ -52,7 +52,9 @@ def export(path: Path, target: str) -> Exported:
     text = _instructions(config, folder)
     out = Exported()
     display = config.display_name or config.name
-    if config.instructions_format == "jinja" and ("{{" in text or "{%" in text):
+    if target != "prompty" and config.instructions_format == "jinja" and (
+        "{{" in text or "{%" in text
+    ):
         out.lost.append(
             "instructions: a Jinja template; exported as its text (the platform does not "
             "render templates)"
@@ -67,7 +69,14 @@ def export(path: Path, target: str) -> Exported:
         source = (folder / name).resolve()
         if source.is_file() and source.is_relative_to(folder.resolve()):
             out.copies[name] = source
-    if target == "gpt":
+    if target == "prompty":
+        from gptkit.formats.prompty_export import prompty_text
+
+        out.files[f"{config.name}.prompty"] = prompty_text(config, text, out.lost)
+        out.copies.clear()
+        for name in knowledge + actions:
+            out.lost.append(f"{name}: a .prompty file holds no files; not exported")
+    elif target == "gpt":
         out.files["instructions.md"] = text
         manifest: dict[str, Any] = {"id": config.name, "name": display}
         if config.description:
@@ -138,10 +147,12 @@ def _instructions(config: Any, folder: Path) -> str:
 
 
 def _report_unheld(config: Any, out: Exported, target: str) -> None:
-    where = {"gpt": "a custom GPT", "m365": "Microsoft 365"}[target]
+    where = {"gpt": "a custom GPT", "m365": "Microsoft 365", "prompty": "a .prompty file"}[target]
     for key, present in (
         ("persona", any(config.persona.model_dump().values())),
-        ("variables", bool(config.variables)),
+        ("variables", bool(config.variables) and target != "prompty"),
+        ("conversation_starters", bool(config.conversation_starters) and target == "prompty"),
+        ("display_name", bool(config.display_name) and target == "prompty"),
         ("tools", bool(config.tools)),
         ("output", config.output.format != "text"),
         ("memory", config.memory.policy not in ("window",) or config.memory.long_term),

@@ -42,7 +42,8 @@ def import_prompty(source: Path) -> Imported:
     text = read_source(source, "prompty file")
     front, body = _split(source, text)
     result = Imported(source, "prompty", {}, "")
-    set_names(result, text_field(source, front, "name"), source.stem)
+    name = text_field(source, front, "name")
+    set_names(result, name, source.stem, given_id=name)
     set_description(result, text_field(source, front, "description"), "description")
     _model(result, source, front.get("model"))
     declared = _inputs(result, source, front)
@@ -58,7 +59,12 @@ def import_prompty(source: Path) -> Imported:
                 "user's message at run time; kept under x-imported.messages"
             )
             result.extension.setdefault("messages", []).append({"role": role, "content": section})
-    result.instructions, used = _template(system.strip("\n") + "\n")
+    system = system.strip("\n")
+    unwrapped = _unwrapped(system)
+    if unwrapped is not None:  # all literal text, as gptkit export writes plain instructions
+        result.instructions, used = unwrapped, []
+    else:
+        result.instructions, used = _template(system + "\n")
     result.jinja = bool(used)
     variables = {}
     for name in used:
@@ -103,6 +109,15 @@ def _sections(body: str) -> list[tuple[str, str]]:
         end = marks[n + 1].start() if n + 1 < len(marks) else len(body)
         out.append((mark.group(1).lower(), body[mark.end() : end].strip("\n")))
     return out
+
+
+def _unwrapped(text: str) -> str | None:
+    """The text inside one ``{% raw %}...{% endraw %}`` that is the whole section, or None."""
+    if text.startswith("{% raw %}") and text.endswith("{% endraw %}"):
+        inner = text[len("{% raw %}") : -len("{% endraw %}")]
+        if "endraw" not in inner:
+            return inner
+    return None
 
 
 def _template(text: str) -> tuple[str, list[str]]:
