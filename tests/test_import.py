@@ -244,3 +244,13 @@ def test_a_gpt_manifest_naming_a_file_outside_its_folder(tmp_path: Path) -> None
 def test_a_bad_from_is_a_command_line_error(tmp_path: Path) -> None:
     result = gptkit("import", str(SAMPLES / "assistant.json"), "--from", "gem")
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_a_key_in_the_instructions_is_warned_about_never_printed(tmp_path: Path) -> None:
+    key = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
+    source = _bad(tmp_path, "instructions.md", f"Call the API with {key}.\n")
+    result = gptkit("import", str(source), "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "warning: instructions: they hold what looks like an OpenAI-style API key" in (
+        result.stderr)
+    assert key not in result.stdout + result.stderr

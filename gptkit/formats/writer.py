@@ -32,6 +32,14 @@ def assistant_data(result: Imported) -> dict[str, Any]:
         data["model"] = {"name": DEFAULT_MODEL}
         result.warnings.append(f"model: the source names none; set to {DEFAULT_MODEL}")
     data["instructions_file"] = instructions_name(result)
+    from gptkit.config.secrets import find_secret
+
+    found = find_secret(result.instructions)
+    if found is not None:
+        result.warnings.append(
+            f"instructions: they hold what looks like {found}; remove it from "
+            f"{instructions_name(result)} and keep keys in environment variables"
+        )
     if not result.jinja:
         data["instructions_format"] = "plain"
     ordered = {key: _literal_dollars(data[key]) for key in _ORDER if key in data}
