@@ -42,7 +42,8 @@ SAMPLE_NAMES = [
     ("assistant.json", None), ("assistants-list.json", None), ("support.prompty", None),
     ("summarise.prompty", None), ("m365", None), ("m365-v1.0.json", None),
     ("gpt-record.json", "gpt"), ("m365", "m365"), ("assistant.json", "assistants-api"),
-    ("support.prompty", "prompty"),
+    ("support.prompty", "prompty"), ("gpt-flat-record.json", None),
+    ("assistants-bare-list.json", None), ("crlf.prompty", None),
 ]
 
 
@@ -254,3 +255,15 @@ def test_a_key_in_the_instructions_is_warned_about_never_printed(tmp_path: Path)
     assert "warning: instructions: they hold what looks like an OpenAI-style API key" in (
         result.stderr)
     assert key not in result.stdout + result.stderr
+
+
+def test_a_prompty_file_with_windows_line_ends(tmp_path: Path) -> None:
+    out, report = imported(tmp_path, "crlf.prompty")
+    assert "not carried over: the user: section" in report
+    assert "vars.visitor" in (out / "instructions.md.j2").read_text(encoding="utf-8")
+
+
+def test_a_flat_gpt_record_lists_tools_by_name(tmp_path: Path) -> None:
+    out, report = imported(tmp_path, "gpt-flat-record.json")
+    assert "display_name: Résumé Reviewer" in (out / "assistant.yaml").read_text(encoding="utf-8")
+    assert "not carried over: web browsing" in report and "'cv-checklist.pdf'" in report

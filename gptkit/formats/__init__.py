@@ -54,12 +54,18 @@ def detect(source: Path) -> str:
         record = json.loads(read_source(source, "JSON file"))
     except json.JSONDecodeError:
         record = None
+    if isinstance(record, list) and record and isinstance(record[0], dict) and (
+        record[0].get("object") == "assistant" or str(record[0].get("id", "")).startswith("asst_")
+    ):
+        return "assistants-api"
     if isinstance(record, dict):
         if record.get("object") in ("assistant", "list") or str(record.get("id", "")).startswith(
             "asst_"
         ):
             return "assistants-api"
-        if "gizmo" in record or "display" in record:
+        if "gizmo" in record or "display" in record or "prompt_starters" in record or str(
+            record.get("id", "")
+        ).startswith("g-"):
             return "gpt"
         schema = record.get("$schema")
         if (isinstance(schema, str) and "declarative-agent" in schema) or (

@@ -31,7 +31,10 @@ _TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 def import_assistants(source: Path) -> list[Imported]:
     """Every assistant in ``source`` (one object, or a list response)."""
-    record = mapping(source, read_json(source, "Assistants API JSON"), "(the file)")
+    record = read_json(source, "Assistants API JSON")
+    if isinstance(record, list):  # a bare list of objects, as a script may have saved them
+        record = {"object": "list", "data": record}
+    record = mapping(source, record, "(the file)")
     if record.get("object") == "list" or "data" in record and "instructions" not in record:
         items = list_field(source, record, "data")
         return [

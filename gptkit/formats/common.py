@@ -185,7 +185,8 @@ def set_names(result: Imported, display: str, *fallbacks: str, given_id: Any = N
             result.warnings.append(f"the name has {len(display)} characters; shortened to 100")
         if short != result.data["name"]:
             result.data["display_name"] = short
-    result.carried.append(f"name: {result.data['name']}" + (f" ({display})" if display else ""))
+    shown = f" ({display})" if display and display != result.data["name"] else ""
+    result.carried.append(f"name: {result.data['name']}{shown}")
 
 
 def set_starters(result: Imported, starters: list[str], field_: str) -> None:

@@ -97,6 +97,7 @@ def from_record(path: Path, record: Any, result: Imported | None = None) -> Impo
         )
     tools = record.get("tools", gizmo.get("tools"))
     for index, tool in enumerate(list_field(path, {"tools": tools}, "tools")):
+        tool = {"type": tool} if isinstance(tool, str) else tool  # flat crawls list names
         _record_tool(result, path, mapping(path, tool, f"tools[{index}]"), index)
     files = record.get("files", gizmo.get("files"))
     for index, item in enumerate(list_field(path, {"files": files}, "files")):

@@ -24,7 +24,7 @@ from gptkit.formats.common import (
     text_field,
 )
 
-_ROLE = re.compile(r"^[ \t]*(system|user|assistant|developer|function|tool)[ \t]*:[ \t]*$", re.I | re.M)
+_ROLE = re.compile(r"^[ \t]*(system|user|assistant|developer|function|tool)[ \t]*:[ \t\r]*$", re.I | re.M)
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _TYPES = {
     "string": "string", "str": "string", "integer": "integer", "int": "integer",

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 _VAR = re.compile(r"\{\{-?\s*vars\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}")
-_ROLE = re.compile(r"^[ \t]*(system|user|assistant|developer|function|tool)[ \t]*:[ \t]*$", re.I | re.M)
+_ROLE = re.compile(r"^[ \t]*(system|user|assistant|developer|function|tool)[ \t]*:[ \t\r]*$", re.I | re.M)
 
 
 def prompty_text(config: Any, text: str, lost: list[str]) -> str:
