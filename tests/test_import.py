@@ -198,6 +198,8 @@ BAD = [
     ("list.json", json.dumps([1, 2]), ["--from", "gpt"],
      "list.json: (the record): expected an object, got a list"),
     ("what.json", json.dumps({"hello": "world"}), [], "what.json: cannot tell which kind"),
+    ("gizmo.json", json.dumps({"gizmo": {"instructions": "Hi"}}), ["--from", "assistants-api"],
+     'gizmo.json: object: not an Assistants API assistant (expected "object": "assistant")'),
 ]
 
 

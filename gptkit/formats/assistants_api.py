@@ -15,6 +15,7 @@ from typing import Any
 
 from gptkit.formats.common import (
     Imported,
+    ImportFailed,
     list_field,
     mapping,
     read_json,
@@ -46,6 +47,12 @@ def import_assistants(source: Path) -> list[Imported]:
 
 def from_object(path: Path, obj: dict[str, Any], where: str) -> Imported:
     """One assistant object."""
+    kind = obj.get("object")
+    if kind != "assistant" and not (kind is None and ("model" in obj or "instructions" in obj)):
+        raise ImportFailed(
+            path, where + "object", 'not an Assistants API assistant (expected "object": '
+            '"assistant"); is --from right?'
+        )
     result = Imported(path, "assistants-api", {}, text_field(path, obj, "instructions", where))
     object_id = obj.get("id") if isinstance(obj.get("id"), str) else ""
     set_names(result, text_field(path, obj, "name", where), object_id, path.stem)
