@@ -78,7 +78,7 @@ class _Chat:
         session = self.session
         config = session.assistant
         stored = config.memory.policy != "none"
-        print(f"{config.name}: {config.description}".rstrip(": ") if config.description else config.name)
+        print(": ".join(filter(None, (config.display_name or config.name, config.description))))
         if stored:
             count = len(session.history) if resumed else 0
             what = f"resumed, {count} messages" if resumed else "new"

@@ -13,7 +13,7 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_API, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     from gptkit import __version__
-    from gptkit.cli import chat, init, render, run, schema, sessions, validate
+    from gptkit.cli import chat, export, import_, init, render, run, schema, sessions, validate
 
     parser = argparse.ArgumentParser(
         prog="gptkit",
@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.register(commands)
     sessions.register(commands)
     init.register(commands)
+    import_.register(commands)
+    export.register(commands)
     return parser
 
 

@@ -53,6 +53,11 @@ def register(commands: Any) -> None:
         help="the project folder that tool modules, extends and includes must "
         "stay in (default: each file's folder)",
     )
+    parser.add_argument(
+        "--profile",
+        choices=("custom-gpt", "m365"),
+        help="also check the limits of a platform: custom-gpt or m365 (Microsoft 365)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -76,6 +81,10 @@ def handle(args: argparse.Namespace) -> int:
             list(dict.fromkeys(f for files in found.values() for f in files)), root
         )
     notices = _empty_folders(found)
+    if getattr(args, "profile", None):
+        from gptkit.lint.profiles import add_profile_problems
+
+        add_profile_problems(reports, args.profile, root)
     if args.format == "json":
         out = render_json(reports, strict=args.strict, notices=notices)
     elif args.format == "github":

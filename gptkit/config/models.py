@@ -240,6 +240,8 @@ class Assistant(_Model):
     """The assistant's id: used for session keys and file names."""
     description: Annotated[str, Field(max_length=300)] = ""
     """One line for people and listings."""
+    display_name: Annotated[str, Field(max_length=100)] = ""
+    """The name people see in listings and chat, any Unicode; else name."""
     extends: str | list[str] | None = None
     """Files merged under this one (paths relative to this file); mappings merge, the rest is replaced."""
     model: ModelSettings | None = None
@@ -250,11 +252,13 @@ class Assistant(_Model):
     """The system prompt, a Jinja template."""
     instructions_file: Annotated[str, Field(min_length=1)] | None = None
     """A file holding the system prompt template, relative to this file."""
+    instructions_format: Literal["jinja", "plain"] = "jinja"
+    """jinja: the instructions are a Jinja template; plain: text sent exactly as written."""
     variables: dict[Annotated[str, Field(pattern=VARIABLE_NAME_PATTERN)], Variable] = Field(
         default_factory=dict
     )
     """Typed inputs of the templates, seen as vars.<name>."""
-    conversation_starters: Annotated[list[str], Field(max_length=10)] = Field(default_factory=list)
+    conversation_starters: Annotated[list[str], Field(max_length=12)] = Field(default_factory=list)
     """Suggested first messages, shown by chat."""
     tools: list[Tool] = Field(default_factory=list)
     """Tools the model may call; names are unique across the list."""

@@ -8,6 +8,7 @@ from typing import Any
 from gptkit.config.compose import Composed
 from gptkit.config.problems import Problem
 from gptkit.config.yamlfile import is_within, read_text
+from gptkit.lint.pasted import pasted_hint, whole_objects
 
 CUSTOM_GPT_LIMIT = 8000
 MAX_INCLUDES = 50
@@ -20,6 +21,9 @@ def check_templates(composed: Composed) -> str | None:
     declared = frozenset(variables) if isinstance(variables, dict) else frozenset()
     folder = composed.path.parent
     inline = data.get("instructions")
+    plain = data.get("instructions_format") == "plain"  # text, not a template: nothing to check
+    if isinstance(inline, str) and plain:
+        return inline
     if isinstance(inline, str):
         node = composed.node(("instructions",))
         lines: list[str] = []  # the YAML file's lines, split only when a problem needs them
@@ -55,8 +59,8 @@ def check_templates(composed: Composed) -> str | None:
         )
         return None
     text = read_text(path, composed.problems, "template file")
-    if text is None:
-        return None
+    if text is None or plain:
+        return text
     _check_source(composed, text, declared, folder, lambda line: (path, line, 1), "", set())
     return text
 
@@ -76,8 +80,12 @@ def _check_source(
     result = analyze(source, declared)
     for issue in result.issues:
         path, line, column = place(issue.line)
+        hint = pasted_hint(source, issue.code, issue.message) or issue.hint
+        composed.problems.append(Problem(path, line, column, label, issue.code, issue.message, hint))
+    for line, code, message, hint in whole_objects(source):
+        path, line, column = place(line)
         composed.problems.append(
-            Problem(path, line, column, label, issue.code, issue.message, issue.hint)
+            Problem(path, line, column, label, code, message, hint, severity="warning")
         )
     for name, line in result.includes:
         path, yaml_line, column = place(line)

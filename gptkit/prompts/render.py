@@ -104,15 +104,17 @@ class Template:
     @classmethod
     def for_assistant(cls, config: Assistant, folder: Path) -> Template:
         """The template of ``config``: inline ``instructions``, or ``instructions_file``."""
+        plain = config.instructions_format == "plain"
         if config.instructions is not None:
-            return cls(config.instructions, folder)
+            return PlainText(config.instructions) if plain else cls(config.instructions, folder)
         from gptkit.prompts.sandbox import template_path
 
         name = config.instructions_file or ""
         path = template_path(folder, name)
         if path is None or not path.is_file():
             raise RenderError(f"instructions_file '{name}' is not a file inside {folder}")
-        return cls(path.read_text(encoding="utf-8"), folder, name)
+        text = path.read_text(encoding="utf-8")
+        return PlainText(text, name) if plain else cls(text, folder, name)
 
     def render(self, context: Mapping[str, Any]) -> str:
         """Render within the time and size budgets; raise RenderError on any failure."""
@@ -168,6 +170,19 @@ def _snapshot(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return ("seq", tuple(_snapshot(v) for v in value))
     raise TypeError(type(value).__name__)
+
+
+class PlainText(Template):
+    """Instructions marked ``instructions_format: plain``: sent exactly as written."""
+
+    def __init__(self, text: str, name: str = "instructions") -> None:
+        self.text, self.name = text, name
+        self._reads = frozenset()  # reads nothing of the context: memory is never fetched for it
+
+    def render(self, context: Mapping[str, Any]) -> str:
+        """Return the text unchanged: braces in it are not template syntax."""
+        return self.text
+
 
 
 def _describe(exc: Exception) -> str:
