@@ -22,6 +22,7 @@ up the exit. With ``asend`` / ``astream`` they run in your loop's default execut
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
@@ -299,7 +300,21 @@ class Session:
             self._loop = asyncio.new_event_loop()
             # sync tools run here; one abandoned at its timeout must not hold up the exit
             self._loop.set_default_executor(DaemonExecutor())
-        return self._loop.run_until_complete(awaitable)
+        task: asyncio.Future[_T] = asyncio.ensure_future(awaitable, loop=self._loop)
+        try:
+            return self._loop.run_until_complete(task)
+        except BaseException:
+            # Ctrl-C (KeyboardInterrupt) can land inside the task or in the loop itself. Either
+            # way the work is over: a task still pending is cancelled and let finish (it must not
+            # resume on the next call, say close()), and a finished one has its exception taken,
+            # so asyncio never prints "Task exception was never retrieved".
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    self._loop.run_until_complete(task)
+            if task.done() and not task.cancelled():
+                task.exception()
+            raise
 
     async def _turn(self, text: str, emit: Callable[[Event], Any]) -> Answer:
         from gptkit.runtime.dispatch import Limits, dispatch, distinct_calls
