@@ -8,6 +8,9 @@
   the tool packages of assistants/ and examples/ sit beside the examples, as they would in a
   project.
 - Every key of the assistant schema is named in docs/format.md.
+- Every subcommand of ``gptkit`` has its section in docs/cli.md, naming each of its options and
+  arguments; every name of ``gptkit.__all__`` and every option of ``gptkit.Session`` is in the
+  README's Python section; the per-reply tool-call cap the docs state is the code's.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ PAGES = [REPO / "README.md", *DOCS]
 GPTKIT = [sys.executable, "-m", "gptkit"]
 
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```\s*$", re.M | re.S)
-_LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)|^\[[^\]\n]+\]:\s*(\S+)", re.M)
+_LINK = re.compile(
+    r"(?<!!)\[[^\]\n]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)|^\[[^\]\n]+\]:\s*(\S+)", re.M
+)
 _FILE_LINE = re.compile(r"^(?:#|\{#)\s*file:\s*(\S+?)\s*(?:#\})?$")
 
 
@@ -125,12 +130,18 @@ def test_every_whole_assistant_file_validates(page: Path, tmp_path: Path) -> Non
     env = {"PATH": "/usr/bin:/bin", "GPTKIT_HOME": str(tmp_path / "home")}
     result = subprocess.run(
         [*GPTKIT, "validate", "--format", "json", *map(str, files)],
-        capture_output=True, text=True, cwd=REPO, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=300,
     )
     report = json.loads(result.stdout)
     problems = [
         f"{Path(f['path']).name}:{p['line']}: {p['severity']}: {p['message']}"
-        for f in report["files"] for p in f["problems"] if p["code"] != "unset-variable"
+        for f in report["files"]
+        for p in f["problems"]
+        if p["code"] != "unset-variable"
     ]
     assert result.returncode == 0 and not problems, "\n".join(problems) or result.stderr
 
@@ -150,6 +161,72 @@ def test_every_problem_code_of_the_golden_cases_is_in_the_command_reference() ->
     for expected in (REPO / "tests" / "cases" / "invalid").glob("*.expected"):
         codes.update(re.findall(r"\[([a-z-]+)\]$", expected.read_text(encoding="utf-8"), re.M))
     text = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
-    table = text[text.index("## Problem codes"):]
+    table = text[text.index("## Problem codes") :]
     missing = sorted(code for code in codes if f"`{code}`" not in table)
     assert not missing, f"docs/cli.md's problem codes lack: {', '.join(missing)}"
+
+
+def _sections(text: str) -> dict[str, str]:
+    """The text of each ``## gptkit COMMAND`` section of docs/cli.md, by command."""
+    parts = re.split(r"^## gptkit (\w+)\s*$", text, flags=re.M)
+    return {parts[i]: parts[i + 1].split("\n## ")[0] for i in range(1, len(parts), 2)}
+
+
+def _subcommands() -> dict[str, object]:
+    import argparse
+
+    from gptkit.cli.main import build_parser
+
+    parser = build_parser()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    raise AssertionError("gptkit has no subcommands")
+
+
+def test_every_command_and_option_of_the_cli_is_in_its_section_of_the_reference() -> None:
+    """What ``gptkit COMMAND --help`` offers is documented where a reader of that command looks:
+    each subcommand has a section in docs/cli.md, and each of its options and positionals
+    (``--strict``, ``MESSAGE``) is named in that section."""
+    sections = _sections((REPO / "docs" / "cli.md").read_text(encoding="utf-8"))
+    missing = []
+    for name, parser in _subcommands().items():
+        section = sections.get(name)
+        if section is None:
+            missing.append(f"no '## gptkit {name}' section")
+            continue
+        for action in parser._actions:  # type: ignore[attr-defined]
+            if "-h" in action.option_strings:
+                continue
+            words = action.option_strings or [action.metavar or action.dest.upper()]
+            if isinstance(action.metavar, tuple) or action.choices and not action.option_strings:
+                words = list(action.choices)  # sessions list|show|delete, schema assistant|cassette
+            missing += [f"gptkit {name}: {w}" for w in words if f"{w}" not in section]
+    assert not missing, "docs/cli.md does not document: " + "; ".join(missing)
+
+
+def test_every_public_name_and_session_option_is_in_the_readme() -> None:
+    """``gptkit.__all__`` and the keyword options of ``gptkit.Session`` each appear in the
+    README's Python section, so a name added to the API is documented where users read."""
+    import inspect
+
+    import gptkit
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    python = text[text.index("## From Python") : text.index("## Testing your assistant")]
+    options = [
+        name
+        for name, p in inspect.signature(gptkit.Session).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and name != "source"  # the CLI's, internal
+    ]
+    missing = [n for n in gptkit.__all__ if not re.search(rf"(?<![\w.]){n}\b", python)]
+    missing += [n for n in options if f"`{n}`" not in python]
+    assert not missing, f"README's Python section does not name: {', '.join(missing)}"
+
+
+def test_the_documented_tool_call_cap_is_the_code_s() -> None:
+    from gptkit.runtime.dispatch import MAX_PARALLEL_TOOL_CALLS
+
+    for page in (REPO / "docs" / "cli.md", REPO / "docs" / "format.md", REPO / "README.md"):
+        text = " ".join(page.read_text(encoding="utf-8").split())
+        assert f"at most {MAX_PARALLEL_TOOL_CALLS} " in text, f"{page.name}: the per-reply cap"
