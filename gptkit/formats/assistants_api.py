@@ -175,7 +175,7 @@ def _usable_schema(schema: Any) -> bool:
 def _strict_ok(schema: Any) -> bool:
     if not isinstance(schema, dict):
         return False
-    from gptkit.lint.strict import strict_issues
+    from gptkit.config.strict import strict_issues
 
     return not list(strict_issues(schema))
 
