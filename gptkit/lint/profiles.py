@@ -48,7 +48,7 @@ def profile_problems(path: Path, profile: str, root: Path | None = None) -> list
 
     name = data.get("display_name") or data.get("name")
     if "name" in limits and isinstance(name, str):
-        key = ("display_name",) if data.get("display_name") else ("name",)
+        key: tuple[str, ...] = ("display_name",) if data.get("display_name") else ("name",)
         over(key, "the name", len(name), limits["name"])
     if isinstance(data.get("description"), str):
         over(("description",), "the description", len(data["description"]), limits["description"])
