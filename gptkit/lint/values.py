@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from gptkit.config.compose import Composed
 from gptkit.config.known_models import context_window
@@ -94,33 +93,14 @@ def check_base_url(composed: Composed) -> None:
     path = ("model", "base_url")
     if not isinstance(url, str) or path in composed.unresolved or not re.search(URL_PATTERN, url):
         return
-    problem = _url_problem(url)
+    from gptkit.config.urls import url_problem
+
+    problem = url_problem(url)
     if problem is not None:
         message, hint = problem
         shown = "the URL (it holds a secret, not shown)" if find_secret(url) else json.dumps(url)
         composed.problem(path, "url", f"{shown} is not a valid URL: {message}", hint)
 
-
-def _url_problem(url: str) -> tuple[str, str] | None:
-    """What is wrong with ``url`` (an ``http(s)://`` text without spaces), and what to do."""
-    example = "such as http://localhost:4000/v1"
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        netloc = url.split("://", 1)[1].split("/", 1)[0]
-        if "[" in netloc and "]" not in netloc:
-            return ("the '[' of an IPv6 address is not closed", "write it as http://[::1]:4000/v1")
-        if "Port out of range" in str(exc):
-            return (f"the port {netloc.rsplit(':', 1)[1]} is out of range", "a port is 1 to 65535")
-        if "Port" in str(exc):
-            return (f"the port {netloc.rsplit(':', 1)[1]!r} is not a number", example)
-        return (str(exc), example)
-    if not parts.hostname:
-        return ("it names no host", example)
-    if port == 0:
-        return ("the port 0 is out of range", "a port is 1 to 65535")
-    return None
 
 
 def check_secrets(composed: Composed) -> None:

@@ -76,23 +76,13 @@ class Endpoint:
 
 def check_base_url(url: str, where: str, error: type[Exception]) -> str:
     """``url`` when it is a usable http(s) base URL; else ``error`` saying what is wrong."""
-    from urllib.parse import urlsplit
+    from gptkit.config.urls import url_problem
 
     value = url.strip()
-    try:
-        parts = urlsplit(value)
-        port = parts.port  # raises for a port out of range or not a number
-    except ValueError as exc:
-        raise error(f"{where} is not a usable URL ({value!r}: {exc}). Give the server's base "
-                    "URL, for example http://localhost:4000/v1.") from None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        hint = f"http://{value}" if "://" not in value else "http://localhost:4000/v1"
-        raise error(f"{where} ({value!r}) needs an http:// or https:// address with a host, "
-                    f"for example {hint}.")
-    if not parts.hostname:
-        raise error(f"{where} ({value!r}) has no host name.")
-    if port == 0:
-        raise error(f"{where} ({value!r}) names port 0; give the port the server listens on.")
+    problem = url_problem(value)
+    if problem is not None:
+        message, fix = problem
+        raise error(f"{where} ({value!r}) is not a usable base URL: {message}; {fix}.")
     return value.rstrip("/")
 
 
