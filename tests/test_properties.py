@@ -28,7 +28,7 @@ from gptkit.config.names import (
     VARIABLE_NAME_PATTERN,
 )
 from gptkit.config.problems import format_location
-from gptkit.config.schema import validator
+from gptkit.config.schema_errors import validator
 from gptkit.errors import ConfigError
 from gptkit.loading import check_file, load
 

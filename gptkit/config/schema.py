@@ -86,19 +86,3 @@ def schema_document(kind: str = "assistant") -> dict[str, Any]:
     """The committed schema of ``kind``, read once."""
     loaded: dict[str, Any] = json.loads(schema_file(kind).read_text(encoding="utf-8"))
     return loaded
-
-
-_MOVED = {
-    "check": "gptkit.config.schema_errors",
-    "validator": "gptkit.config.schema_errors",
-    "proves_valid": "gptkit.config.predicates",
-}
-
-
-def __getattr__(name: str) -> Any:
-    """The checks that lived here before the split, for callers that still import them here."""
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -100,7 +100,7 @@ def _metaschema_error(schema: dict[str, Any]) -> Any:
     """The most relevant way ``schema`` breaks the 2020-12 metaschema, or None."""
     import json
 
-    from gptkit.config.schema import proves_valid
+    from gptkit.config.predicates import proves_valid
 
     if proves_valid(_metaschema(), schema):
         return None  # no error at all, so no most relevant one: skip jsonschema's search
