@@ -13,7 +13,7 @@ import asyncio
 import contextvars
 import json
 import os
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -262,7 +262,7 @@ class Provider:
         finally:
             ATTEMPTS.reset(token)
 
-    async def _call(self, wire: Any, body: dict[str, Any], request: Request,
+    async def _call(self, wire: _WireFormat, body: dict[str, Any], request: Request,
                     on_text: Callable[[str], None] | None, state: dict[str, bool]) -> Completion:
         try:
             reply = await self.transport.send(wire.PATH, body, request.stream)
@@ -291,11 +291,27 @@ class Provider:
         await self.transport.aclose()
 
 
-def _wire(api: str) -> Any:
-    return responses if api == "responses" else chat
+class _Accumulator(Protocol):
+    def feed(self, event: Any) -> str: ...
+    def result(self) -> Completion: ...
 
 
-async def _events(reply: Any) -> AsyncIterator[Any]:
+class _WireFormat(Protocol):
+    """What chat.py and responses.py each offer: one wire format of the model API."""
+
+    PATH: str
+
+    def build_body(self, request: Request) -> dict[str, Any]: ...
+    def parse(self, data: Any) -> Completion: ...
+    def Accumulator(self) -> _Accumulator: ...  # noqa: N802 (the class in each module)
+
+
+def _wire(api: str) -> _WireFormat:
+    module: Any = responses if api == "responses" else chat  # modules meet the protocol
+    return module  # type: ignore[no-any-return]
+
+
+async def _events(reply: Any) -> AsyncGenerator[Any, None]:
     """The stream's events; closing this closes the stream (and so its response)."""
     if not hasattr(reply, "__aiter__"):
         for event in reply:  # a replayed stream: a list
