@@ -22,6 +22,7 @@ from gptkit.formats.common import (
     set_description,
     set_names,
     shorten,
+    string_or_empty,
     text_field,
 )
 
@@ -54,7 +55,7 @@ def from_object(path: Path, obj: dict[str, Any], where: str) -> Imported:
             '"assistant"); is --from right?'
         )
     result = Imported(path, "assistants-api", {}, text_field(path, obj, "instructions", where))
-    object_id = obj.get("id") if isinstance(obj.get("id"), str) else ""
+    object_id = string_or_empty(obj.get("id"))
     set_names(result, text_field(path, obj, "name", where), object_id, path.stem)
     if object_id:
         result.extension["id"] = object_id

@@ -107,6 +107,11 @@ def text_field(path: Path, record: dict[str, Any], key: str, where: str = "") ->
     return value
 
 
+def string_or_empty(value: Any) -> str:
+    """``value`` when it is a string, else ``""`` (for optional fields of foreign records)."""
+    return value if isinstance(value, str) else ""
+
+
 def list_field(path: Path, record: dict[str, Any], key: str, where: str = "") -> list[Any]:
     """``record[key]`` as a list ([] when absent or null); another type is an error."""
     value = record.get(key)

@@ -28,6 +28,7 @@ from gptkit.formats.common import (
     set_description,
     set_names,
     set_starters,
+    string_or_empty,
     text_field,
     yaml_free,
 )
@@ -70,8 +71,8 @@ def from_record(path: Path, record: Any, result: Imported | None = None) -> Impo
     elif instructions:
         result.instructions = instructions
     name = text_field(path, display, "name", dwhere) or text_field(path, gizmo, "name", where)
-    gid = gizmo.get("id") if isinstance(gizmo.get("id"), str) else ""
-    short_url = gizmo.get("short_url") if isinstance(gizmo.get("short_url"), str) else ""
+    gid = string_or_empty(gizmo.get("id"))
+    short_url = string_or_empty(gizmo.get("short_url"))
     slug = short_url[len(gid) :].lstrip("-") if gid and short_url.startswith(gid) else ""
     set_names(result, name, slug, path.stem if path.suffix else "", gid)
     if gid:

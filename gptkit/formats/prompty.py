@@ -21,6 +21,7 @@ from gptkit.formats.common import (
     read_yaml,
     set_description,
     set_names,
+    string_or_empty,
     text_field,
 )
 
@@ -61,6 +62,7 @@ def import_prompty(source: Path) -> Imported:
             result.extension.setdefault("messages", []).append({"role": role, "content": section})
     system = system.strip("\n")
     unwrapped = _unwrapped(system)
+    used: list[str]
     if unwrapped is not None:  # all literal text, as gptkit export writes plain instructions
         result.instructions, used = unwrapped, []
     else:
@@ -201,7 +203,8 @@ def _inputs(result: Imported, path: Path, front: dict[str, Any]) -> dict[str, di
     schema = front.get("inputSchema")
     if raw is None and isinstance(schema, dict):
         raw = schema.get("properties")
-    sample = front.get("sample") if isinstance(front.get("sample"), dict) else {}
+    raw_sample = front.get("sample")
+    sample: dict[str, Any] = raw_sample if isinstance(raw_sample, dict) else {}
     if front.get("sample") is not None and not sample:
         result.lost.append("sample: not a mapping of values (a file reference?); not carried over")
     specs: list[tuple[str, Any]] = []
@@ -223,7 +226,7 @@ def _inputs(result: Imported, path: Path, front: dict[str, Any]) -> dict[str, di
         description = ""
         if isinstance(spec, dict):
             declared_type = spec.get("type", spec.get("kind"))
-            description = spec.get("description") if isinstance(spec.get("description"), str) else ""
+            description = string_or_empty(spec.get("description"))
             for key in ("default", "sample"):
                 if spec.get(key) is not None:
                     value = spec[key]
