@@ -103,7 +103,8 @@ class RecordedRequest:
         """The text of the last user message, or ``None`` when there is none."""
         for item in reversed(self.items()):
             if item["kind"] == "message" and item["role"] == "user":
-                return item["text"]
+                text = item["text"]
+                return text if isinstance(text, str) else None
         return None
 
     def ends_with_user(self) -> bool:
@@ -123,7 +124,8 @@ class RecordedRequest:
         for tool in body.get("tools") or []:
             if not isinstance(tool, dict) or tool.get("type", "function") != "function":
                 continue
-            spec = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+            function = tool.get("function")
+            spec: dict[str, Any] = function if isinstance(function, dict) else tool
             if isinstance(spec.get("name"), str):
                 offered[spec["name"]] = spec.get("parameters") or {"type": "object"}
         return offered

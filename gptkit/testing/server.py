@@ -34,7 +34,6 @@ from gptkit.testing.script import (
     Stall,
     Status,
     Trickle,
-    as_reply,
     status,
 )
 from gptkit.testing.shapes import SHAPES, check
@@ -194,7 +193,8 @@ class _Server(ThreadingHTTPServer):
         # HTTPServer.server_bind looks the host name up (socket.getfqdn), which can stall
         # for seconds on a machine without DNS; the fake server never needs the name.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        host, self.server_port = self.server_address[:2]
+        self.server_name = host.decode() if isinstance(host, (bytes, bytearray)) else host
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         import sys
@@ -330,7 +330,8 @@ class FakeOpenAI:
     @property
     def url(self) -> str:
         """The base URL to give a client: ``http://127.0.0.1:PORT/v1``."""
-        return f"http://{self._server.server_address[0] if self._server else '?'}:{self.port}/v1"
+        host = self._server.server_name if self._server else "?"
+        return f"http://{host}:{self.port}/v1"
 
     @property
     def env(self) -> dict[str, str]:
@@ -431,7 +432,7 @@ class FakeOpenAI:
                 handler.abort()
                 return
         if not isinstance(reply, Answer):  # a custom Reply subclass the server cannot render
-            reply = as_reply(f"fake server: cannot render {reply!r}")
+            reply = Answer(text=f"fake server: cannot render {reply!r}")
         body = request.body
         model = body.get("model") or DEFAULT_MODEL
         usage = answer_usage(reply, raw)
