@@ -6,7 +6,8 @@ The public names (``__all__``; the README's "From Python" shows them at work):
   whose ``problems`` are :class:`Problem` values.
 - :class:`Session` is a conversation with an assistant. A turn (``send``, ``asend``) gives an
   :class:`Answer`; ``stream`` and ``astream`` yield :class:`TextDelta`, :class:`ToolStarted` and
-  :class:`ToolFinished` events on the way, then the Answer.
+  :class:`ToolFinished` events on the way, then the Answer. Its ``transport=`` is
+  :class:`Network` (the default), :class:`Record` or :class:`Replay` (cassettes).
 - The exceptions, all :class:`GptkitError`: :class:`ConfigError`, :class:`UsageError` (and its :class:`SetupError`),
   :class:`RenderError`, :class:`ToolError`, :class:`ProviderError`, :class:`TurnError` and
   :class:`StoreError` (the tree is drawn in :mod:`gptkit.errors`).
@@ -27,9 +28,12 @@ __all__ = [
     "Assistant",
     "ConfigError",
     "GptkitError",
+    "Network",
     "Problem",
     "ProviderError",
+    "Record",
     "RenderError",
+    "Replay",
     "Session",
     "SetupError",
     "StoreError",
@@ -60,6 +64,7 @@ if typing.TYPE_CHECKING:
     from gptkit.loading import load
     from gptkit.runtime.events import Answer, TextDelta, ToolFinished, ToolStarted
     from gptkit.runtime.session import Session
+    from gptkit.runtime.transport import Network, Record, Replay
 
 #: Where each public name lives; imported when it is first asked for.
 _HOMES = {
@@ -67,8 +72,11 @@ _HOMES = {
     "Assistant": "gptkit.config.models",
     "ConfigError": "gptkit.errors",
     "GptkitError": "gptkit.errors",
+    "Network": "gptkit.runtime.transport",
     "Problem": "gptkit.config.problems",
     "ProviderError": "gptkit.errors",
+    "Record": "gptkit.runtime.transport",
+    "Replay": "gptkit.runtime.transport",
     "RenderError": "gptkit.errors",
     "Session": "gptkit.runtime.session",
     "SetupError": "gptkit.errors",
