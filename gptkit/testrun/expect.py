@@ -61,9 +61,9 @@ def check(expect: Expect, answer: Answer, model: str) -> list[str]:
     for needle in _texts(expect.not_contains):
         at = text.find(needle)
         if at >= 0:
-            failures.append(
-                f"the answer contains {needle!r}, which it must not: ...{_cut(text[max(0, at - 30):at + len(needle) + 30], 100)}..."
-            )
+            start, end = max(0, at - 30), min(len(text), at + len(needle) + 30)
+            excerpt = ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+            failures.append(f"the answer contains {needle!r}, which it must not: {excerpt!r}")
     if expect.matches is not None:
         try:
             found = re.search(expect.matches, text)
