@@ -8,7 +8,6 @@ Nothing here imports or runs project code, nor pydantic.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,8 @@ from gptkit.config.testsuite_file import cassette_path, check_test_file
 def check_test_suite(path: Path, root: Path | None = None) -> list[Problem]:
     """Every problem of the test file ``path``."""
     problems, doc = check_test_file(path)
-    if any(p.severity == "error" for p in problems) or not isinstance(doc.data, dict):
+    blocking = [p for p in problems if p.severity == "error" and p.code != "duplicate-case"]
+    if blocking or not isinstance(doc.data, dict):
         return problems
     composed = Composed(path, path.parent, doc.data, doc.nodes, problems, [doc])
     data: dict[str, Any] = doc.data
@@ -41,7 +41,8 @@ def check_test_suite(path: Path, root: Path | None = None) -> list[Problem]:
         if not cassette.is_file():
             composed.problem(
                 ("cases", index, "name"), "missing-cassette",
-                f"case {case['name']!r} has no cassette yet ({os.path.relpath(cassette)})",
+                f"case {case['name']!r} has no cassette yet "
+                f"({cassette.relative_to(path.parent).as_posix()}, beside the test file)",
                 f"record it with `gptkit test --record {path} -k '{case['name']}'`",
                 severity="warning",
             )
