@@ -67,7 +67,7 @@ class Mock(_Model):
 
     model_config = {"json_schema_extra": {"oneOf": [{"required": ["result"]}, {"required": ["error"]}]}}
 
-    result: Any = None
+    result: Annotated[Any, Field(json_schema_extra={"not": {"type": "null"}})] = None
     """What the tool returns to the model (text as it is; any other value as JSON)."""
     error: Annotated[str, Field(min_length=1)] | None = None
     """The tool fails with this message (the model reads it as an error result)."""
@@ -98,7 +98,7 @@ class Case(_Model):
     """The user's messages, in order."""
 
 
-class TestFile(_Model):
+class SuiteSpec(_Model):
     """Conversation tests of one assistant."""
 
     model_config = {"json_schema_extra": {"title": "gptkit test file"}}

@@ -6,7 +6,7 @@ import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
-from gptkit.config.testsuite import Case, TestFile
+from gptkit.config.testsuite import Case, SuiteSpec
 from gptkit.config.testsuite_file import TEST_SUFFIXES, cassette_path, check_test_file
 from gptkit.errors import ConfigError
 
@@ -16,7 +16,7 @@ class Suite:
     """One ``*.test.yaml`` file."""
 
     path: Path
-    spec: TestFile
+    spec: SuiteSpec
     lines: tuple[int, ...]  # the line of each case (its "- name:" item), 1-based
 
     @property
@@ -41,7 +41,7 @@ def load_suite(path: Path) -> Suite:
     if any(p.severity == "error" for p in problems):
         raise ConfigError(problems)
     try:
-        spec = TestFile.model_validate(doc.data)
+        spec = SuiteSpec.model_validate(doc.data)
     except ValidationError as exc:  # the schema and the models agree; a safety net
         from gptkit.config.problems import Problem
 
