@@ -325,3 +325,19 @@ def test_a_broken_test_file_fails_with_its_problems(tmp_path: Path,
     assert out.splitlines()[0] == f"FAIL  {test_file} (the test file cannot be run)"
     assert "unknown key 'colour'" in out or "colour" in out
     assert out.splitlines()[-1] == "0 passed, 1 failed"
+
+
+def test_a_mock_of_a_tool_the_assistant_lacks_fails_the_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    test_file = make_project(tmp_path, "tools:\n  send_mail: {result: sent}\n"
+                             + CASE.format(expect=_indent("contains: x")))
+    cassette = tmp_path / "cassettes" / "notes" / "weather.cassette.yaml"
+    cassette.parent.mkdir(parents=True)
+    cassette.write_text("version: 1\nassistant: notes\napi: chat\nserver: x\nrecorded_with: x\n"
+                        "recorded_at: x\nexchanges:\n- request: {path: /chat/completions, body: {}}\n"
+                        "  response: {body: {}}\n")
+    code, out, _ = gptkit(capsys, "test", str(test_file))
+    assert code == 1
+    assert out.splitlines()[1] == ("      setup: the mocked tool send_mail is not a tool of "
+                                   "assistant.yaml (its tools: forget, lookup, remember, save_note)")

@@ -184,3 +184,14 @@ def test_the_shipped_suite_passes_offline(file: str, update_goldens: bool,
     results = list(Runner("replay").run([(suite, i) for i in range(len(suite.spec.cases))]))
     failed = [f"{r.case_id}\n" + "\n".join(r.details) for r in results if r.status != "passed"]
     assert not failed, "\n\n".join(failed)
+
+
+def test_every_cassette_of_a_suite_belongs_to_one_of_its_cases() -> None:
+    from gptkit.config.testsuite_file import cassette_path
+
+    for file in SUITES:
+        suite = load_suite(REPO / file)
+        wanted = {cassette_path(REPO / file, c.name) for c in suite.spec.cases}
+        folder = (REPO / file).parent / "cassettes" / (REPO / file).name.removesuffix(".test.yaml")
+        found = set(folder.glob("*.cassette.yaml"))
+        assert found == wanted, f"{file}: cassettes of no case: {sorted(map(str, found - wanted))}"

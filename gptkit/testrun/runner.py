@@ -134,13 +134,20 @@ class Runner:
             return
         store = _store(assistant, case)
         session = None
+        mocks = {**suite.spec.tools, **case.tools}
         try:
             session = gptkit.Session(
                 assistant, variables=case.vars, user=case.user, stream=False,
                 confirm=_confirm(case.confirm), transport=transport, store=store,
-                tool_override=overrides({**suite.spec.tools, **case.tools}),
-                base_url=self.base_url, model=self.model,
+                tool_override=overrides(mocks), base_url=self.base_url, model=self.model,
             )
+            unknown = sorted(set(mocks) - set(session.tools))
+            if unknown:
+                result.fail(f"setup: the mocked tool{'s' if len(unknown) > 1 else ''} "
+                            f"{', '.join(unknown)} {'are' if len(unknown) > 1 else 'is'} not a "
+                            f"tool of {suite.spec.assistant} (its tools: "
+                            f"{', '.join(sorted(session.tools)) or 'none'})")
+                return
             for number, turn in enumerate(case.turns, 1):
                 answer = session.send(turn.user)
                 result.turns = number
