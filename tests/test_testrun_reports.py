@@ -96,3 +96,20 @@ def test_the_pytest_plugin_leaves_other_yaml_files_named_test_alone(tmp_path: Pa
     )
     assert result.returncode == 0, result.stdout
     assert "1 passed" in result.stdout
+
+
+def test_the_pytest_plugin_shows_the_request_diff_after_an_edit(recorded: Path,
+                                                                tmp_path: Path) -> None:
+    assistant = tmp_path / "assistant.yaml"
+    assistant.write_text(assistant.read_text().replace("Be brief.", "Be very brief."))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "PYTEST_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider",
+         f"{recorded}::greets"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+    )
+    out = result.stdout
+    assert result.returncode == 1, out + result.stderr
+    assert "model call 1 is not the recorded one (- recorded, + this run):" in out
+    assert "-  | You keep the user's notes. Be brief.\n+  | You keep the user's notes. Be very brief." in out
+    assert f"record it with: gptkit test --record {recorded} -k greets" in out
