@@ -63,6 +63,10 @@ def check_file(
     kind = file_kind(path)
     if kind == "cassette":
         return Report(path, kind, _sorted(check_cassette(path)[0]))
+    if kind == "test":
+        from gptkit.lint.testsuite import check_test_suite
+
+        return Report(path, kind, _sorted(check_test_suite(path, root)))
     if kind != "assistant":
         return Report(path, kind, _check_part(path) if kind == "partial" else [])
     composed = _composed(path, root, "validate", environ)

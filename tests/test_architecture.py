@@ -7,6 +7,7 @@ function-level import that goes the wrong way is a cycle waiting for the first c
 The layers, top to bottom (a module may import its own unit, and any unit in a lower layer)::
 
     interfaces   gptkit.cli (with gptkit.__main__), gptkit.testing
+    runner       gptkit.testrun (``gptkit test`` and its pytest plugin)
     facade       gptkit (the public names, resolved lazily)
     runtime      gptkit.runtime
     loading      gptkit.loading, gptkit.lint (what validate and load run)
@@ -32,6 +33,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gptkit"
 #: Each layer and its units (a unit is a package, or a module, and everything under it).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("interfaces", ("gptkit.cli|gptkit.__main__", "gptkit.testing")),
+    # The test runner drives sessions (gptkit.Session, runtime transports) like an interface,
+    # and is itself used by two interfaces: the CLI's `gptkit test` and the pytest plugin.
+    ("runner", ("gptkit.testrun",)),
     ("facade", ("gptkit",)),
     ("runtime", ("gptkit.runtime",)),
     ("loading", ("gptkit.loading|gptkit.lint",)),  # one unit: load runs lint

@@ -106,7 +106,7 @@ def test_bad_flag_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert caught.value.code == 2
 
 
-@pytest.mark.parametrize("kind", ["assistant", "cassette"])
+@pytest.mark.parametrize("kind", ["assistant", "cassette", "test"])
 def test_schema_command_prints_the_committed_file(kind: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "schema", kind)
     assert code == 0

@@ -134,12 +134,10 @@ def _empty_folders(found: dict[str, list[Path]]) -> list[Problem]:
 
 def _check_all(files: list[Path], root: Path | None) -> list[Report]:
     """The report of every file that ``validate`` checks."""
-    from gptkit.loading import check_file, file_kind
+    from gptkit.loading import check_file
 
     reports: list[Report] = []
     for file in files:
-        if file_kind(file) == "test":
-            continue  # the test-suite schema arrives with `gptkit test`
         try:
             reports.append(check_file(file, root))
         except Exception as exc:  # a bug on one file must not hide the other files' reports

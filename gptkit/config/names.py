@@ -31,4 +31,4 @@ LATER_TOOL_TYPES = ("http", "openapi", "mcp")
 REDACT_PATTERNS = ("email", "phone", "credit_card", "api_key")
 
 #: The kinds of file that have a published schema (``gptkit schema KIND``).
-SCHEMA_KINDS = ("assistant", "cassette")
+SCHEMA_KINDS = ("assistant", "cassette", "test")

@@ -34,6 +34,8 @@ def generate(kind: str = "assistant") -> dict[str, Any]:
         from gptkit.config.models import Assistant as root
     elif kind == "cassette":
         from gptkit.config.cassette import Cassette as root
+    elif kind == "test":
+        from gptkit.config.testsuite import SuiteSpec as root
     else:
         raise ValueError(f"unknown schema kind {kind!r}")
     body = root.model_json_schema(schema_generator=_Generator, by_alias=True)

@@ -66,9 +66,12 @@ class Session:
         source: str | Path | None = None,
         store: Any = None,
         transport: Network | None = None,
+        tool_override: Callable[[Tool], Tool] | None = None,
     ) -> None:
         """``transport`` says how model calls go out (:mod:`gptkit.runtime.transport`);
-        ``record=`` / ``replay=`` are shorthands for ``Record(path)`` / ``Replay(path)``."""
+        ``record=`` / ``replay=`` are shorthands for ``Record(path)`` / ``Replay(path)``.
+        ``tool_override`` sees each tool once it is built and returns the tool to use instead
+        (itself, or a stand-in such as a test's mock)."""
         from gptkit.prompts.variables import resolve_variables
 
         if assistant.model is None:
@@ -94,6 +97,7 @@ class Session:
         self.cost_usd: float | None = 0.0
         self._provider: Provider | None = None
         self._tools: dict[str, Tool] | None = None
+        self._tool_override = tool_override
         self._template: Template | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -105,7 +109,9 @@ class Session:
         if self._tools is None:
             from gptkit.tools.registry import build_tools
 
-            self._tools = {t.name: t for t in build_tools(self.assistant, self.root)}
+            built = build_tools(self.assistant, self.root)
+            override = self._tool_override
+            self._tools = {t.name: override(t) if override else t for t in built}
         return self._tools
 
     @property
