@@ -12,9 +12,9 @@ from pathlib import Path
 
 import openai
 import pytest
+from serve_helpers import KEY, Serve, http, write_project
 
 from gptkit.testing import FakeOpenAI, call, text, tool_calls
-from serve_helpers import KEY, Serve, http, write_project
 
 APIS = ["chat", "responses"]
 
@@ -212,7 +212,7 @@ def test_secrets_never_reach_answers_or_logs(project: Path, tmp_path: Path) -> N
             model="adder", messages=[{"role": "user", "content": "the key?"}])
         chunks = list(serve.client().chat.completions.create(
             model="adder", messages=[{"role": "user", "content": "again?"}], stream=True))
-        lines = serve.wait_log(2)
+        serve.wait_log(2)
     streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert KEY not in whole.choices[0].message.content and "***" in whole.choices[0].message.content
     assert KEY not in streamed and "***" in streamed

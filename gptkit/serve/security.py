@@ -43,7 +43,7 @@ def allowed_hosts(options: ServeOptions) -> set[str] | None:
     """The host names the Host header may carry (lower case, no port); None: any."""
     if "*" in options.allowed_hosts:
         return None
-    names = set(LOOPBACK_NAMES) | {h.lower().strip("[]") for h in options.allowed_hosts}
+    names = set(LOOPBACK_NAMES) | {host_name(h) for h in options.allowed_hosts}
     if not is_wildcard(options.host):
         names.add(options.host.lower().strip("[]"))
     return names
