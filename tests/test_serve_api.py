@@ -130,6 +130,29 @@ def test_tools_run_in_the_server_and_the_client_sees_the_final_answer(
     assert [(r.call_id, r.output) for r in second.tool_results()] == [("c1", "5")]
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+def test_a_json_answer_comes_whole_once_checked_against_the_schema(
+        stream: bool, tmp_path: Path) -> None:
+    from gptkit.testing import json_answer
+
+    folder = write_project(tmp_path / "a", ("summer",), output_json=True)
+    with FakeOpenAI([json_answer({"sum": 5}), json_answer({"total": "five"})]) as model, \
+            Serve([folder], model.url, home=tmp_path) as serve:
+        client = serve.client()
+        got = client.chat.completions.create(
+            model="summer", messages=[{"role": "user", "content": "2+3"}], stream=stream)
+        if stream:
+            pieces = [c.choices[0].delta.content for c in got if c.choices and c.choices[0].delta.content]
+        else:
+            pieces = [got.choices[0].message.content]
+        with pytest.raises(openai.InternalServerError) as wrong:
+            client.chat.completions.create(
+                model="summer", messages=[{"role": "user", "content": "again"}])
+    assert len(pieces) == 1 and json.loads(pieces[0]) == {"sum": 5}
+    assert "does not match output.schema" in wrong.value.body["message"]
+    assert wrong.value.body["code"] == "turn_failed"
+
+
 def test_a_confirm_tool_is_refused_and_the_model_is_told(project: Path, tmp_path: Path) -> None:
     log = tmp_path / "tools.jsonl"
     script = [tool_calls(call("book", {"city": "Porto"}, id="b1")), text("I could not book.")]

@@ -6,6 +6,9 @@ conversations. The openai client against a real serve process; the fake model be
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -114,6 +117,12 @@ def test_a_conversation_id_keeps_the_conversation_as_chat_does(
         ("user", "one"), ("assistant", "echo: one"), ("user", "two"), ("assistant", "echo: two"),
         ("user", "three"), ("assistant", "echo: three")]
     assert bad_id.value.body["code"] == "invalid_conversation_id"
+    # the same session `gptkit chat --session trip-1` would resume
+    shown = subprocess.run([sys.executable, "-m", "gptkit", "sessions", "show", "trip-1"],
+                           capture_output=True, text=True, timeout=60,
+                           env={**os.environ, "GPTKIT_HOME": str(home)})
+    assert shown.returncode == 0, shown.stderr
+    assert "adder" in shown.stdout and "echo: three" in shown.stdout
 
 
 def test_responses_continue_with_previous_response_id_and_conversation(
