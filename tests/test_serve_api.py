@@ -301,3 +301,27 @@ def test_a_file_with_errors_stops_the_start_with_the_report(tmp_path: Path) -> N
     assert "broken.yaml" in result.stderr and "not started" in result.stderr
     empty = run_serve([tmp_path / "nothing-here"])
     assert empty.returncode == 2 and "no such file or folder" in empty.stderr
+
+
+def test_two_assistants_with_one_name_stop_the_start(tmp_path: Path) -> None:
+    from serve_helpers import assistant_yaml, run_serve
+
+    folder = write_project(tmp_path / "a", ("adder",))
+    (folder / "copy.yaml").write_text(assistant_yaml("adder"))
+    result = run_serve([folder])
+    assert result.returncode == 1 and "both named 'adder'" in result.stderr
+
+
+def test_only_the_serve_command_imports_the_web_stack() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from gptkit.cli.main import main; import contextlib, io\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    main(['validate', 'assistants/'])\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('starlette', 'uvicorn', 'gptkit') and m.startswith(('starlette', 'uvicorn', 'gptkit.serve'))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[1], timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
