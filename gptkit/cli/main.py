@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         render,
         run,
         schema,
+        serve,
         sessions,
         test,
         validate,
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     import_.register(commands)
     export.register(commands)
     test.register(commands)
+    serve.register(commands)
     return parser
 
 
