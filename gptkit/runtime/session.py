@@ -37,6 +37,7 @@ from gptkit.runtime.memory import ConversationMemory
 if TYPE_CHECKING:
     from gptkit.config.models import Assistant
     from gptkit.prompts.render import Template
+    from gptkit.runtime.knowledge import Knowledge
     from gptkit.providers.client import Provider
     from gptkit.runtime.dispatch import Confirm
     from gptkit.runtime.transport import Network
@@ -96,6 +97,8 @@ class Session:
         self._tools: dict[str, Tool] | None = None
         self._template: Template | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._knowledge: Knowledge | None = None
+        self._knowledge_warned = False
 
     # -- what is sent -------------------------------------------------------------------------
 
@@ -106,7 +109,20 @@ class Session:
             from gptkit.tools.registry import build_tools
 
             self._tools = {t.name: t for t in build_tools(self.assistant, self.root)}
+            knowledge = self.knowledge
+            if knowledge is not None and knowledge.settings.mode == "tool":
+                search = knowledge.tool()
+                self._tools.setdefault(search.name, search)
         return self._tools
+
+    @property
+    def knowledge(self) -> Knowledge | None:
+        """The assistant's knowledge files and their index (None without ``knowledge:``)."""
+        if self._knowledge is None and self.assistant.knowledge is not None:
+            from gptkit.runtime.knowledge import Knowledge
+
+            self._knowledge = Knowledge(self.assistant, self.root, self.folder)
+        return self._knowledge
 
     @property
     def provider(self) -> Provider:
@@ -273,6 +289,8 @@ class Session:
         """Close the API client, the store and the session's event loop."""
         if self._memory is not None:
             self._memory.close()
+        if self._knowledge is not None:
+            self._knowledge.close()
         if self._provider is not None:
             self._run(self._provider.aclose())
             self._provider = None
@@ -332,6 +350,15 @@ class Session:
         turn: list[Message] = [Message("user", text)]
         finished: list[ToolFinished] = []
         usage: Usage | None = None
+        warnings: list[str] = []
+        knowledge = self.knowledge
+        if knowledge is not None:  # indexed before the first turn; unreadable files warned once
+            if not self._knowledge_warned:
+                warnings.extend(knowledge.warnings())
+                self._knowledge_warned = True
+            knowledge.take_used()
+            if knowledge.settings.mode == "context":
+                system = f"{system}\n\n{knowledge.context_block(text)}"
         memory = self.memory
         context = ToolContext(
             config.name, self.user, self.id, memory.store if config.memory.long_term else None
@@ -384,7 +411,6 @@ class Session:
         from gptkit.providers.prices import cost
 
         turn_cost = cost(self.model, usage)
-        warnings: list[str] = []
         # The summary is written before the turn is kept, so a cancelled turn leaves nothing. A
         # failed summary does not fail the turn: it is kept, and a later turn folds again.
         try:
@@ -405,7 +431,8 @@ class Session:
         self.cost_usd = (
             None if turn_cost is None or self.cost_usd is None else self.cost_usd + turn_cost
         )
-        return Answer(answer_text, output, finished, usage, turn_cost, turn, warnings)
+        passages = knowledge.take_used() if knowledge is not None else []
+        return Answer(answer_text, output, finished, usage, turn_cost, turn, warnings, passages)
 
 
 def _parse_output(config: Assistant, text: str) -> Any:

@@ -1,0 +1,171 @@
+"""Which files a ``knowledge:`` section names, and whether each may be used, reading no content.
+
+Globs are taken from the assistant file's folder and must stay inside the project folder: a
+path that leads out of it (``..``, an absolute path, or a symlink whose target is outside) is
+refused. Only the checks that need no parsing are here: the file type by its suffix and the
+size by ``stat``; :func:`sniff` adds the cheap content checks (a DOCX's zip directory, a PDF's
+trailer) that validate runs.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+#: suffix -> the document kind its parser reads
+KINDS: dict[str, str] = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".text": "text",
+    ".rst": "rst",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".csv": "csv",
+    ".json": "json",
+}
+MAX_ZIP_RATIO = 100  # a DOCX whose parts expand more than this is treated as a bomb
+MAX_ZIP_ENTRIES = 10_000
+PDF_TAIL_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Found:
+    """One file a glob matched: its path, its name relative to the project, and its problem."""
+
+    path: Path
+    name: str  # relative to the project, with "/" separators: how citations name it
+    glob_index: int
+    problem: str | None = None  # why it cannot be used (outside, type, size), else None
+    code: str = ""  # the problem code validate reports
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A glob that matched no file."""
+
+    pattern: str
+    glob_index: int
+
+
+def kind_of(path: Path) -> str | None:
+    """The document kind of ``path`` by its suffix, or None when it is not supported."""
+    return KINDS.get(path.suffix.lower())
+
+
+def find_files(
+    patterns: list[str], folder: Path, root: Path, max_bytes: int
+) -> tuple[list[Found], list[Unmatched]]:
+    """Expand ``patterns`` (relative to ``folder``), each file once, checked as the module says."""
+    real_root = Path(os.path.realpath(root))
+    found: dict[str, Found] = {}
+    unmatched: list[Unmatched] = []
+    for index, pattern in enumerate(patterns):
+        if os.path.isabs(pattern) or pattern.startswith("~"):
+            found[pattern] = Found(
+                Path(pattern), pattern, index,
+                "an absolute path; give a glob relative to the assistant file, inside the project",
+                "knowledge-outside",
+            )
+            continue
+        matches = sorted(glob.glob(pattern, root_dir=folder, recursive=True))
+        files = [m for m in matches if not os.path.isdir(os.path.join(folder, m))]
+        if not files:
+            unmatched.append(Unmatched(pattern, index))
+            continue
+        for match in files:
+            path = Path(os.path.normpath(folder / match))
+            real = Path(os.path.realpath(path))
+            key = str(real)
+            if key in found:
+                continue
+            found[key] = _checked(path, real, real_root, index, max_bytes)
+    return sorted(found.values(), key=lambda f: f.name), unmatched
+
+
+def _checked(path: Path, real: Path, root: Path, index: int, max_bytes: int) -> Found:
+    if not real.is_relative_to(root):
+        how = "is a symlink to" if path.is_symlink() or real != path.absolute() else "is"
+        return Found(
+            path, str(path), index,
+            f"{how} {real}, outside the project ({root}); knowledge files must stay inside it",
+            "knowledge-outside",
+        )
+    name = real.relative_to(root).as_posix()
+    if kind_of(real) is None:
+        return Found(
+            path, name, index,
+            f"the file type {real.suffix or '(no suffix)'} is not supported; use one of "
+            + ", ".join(sorted({s for s in KINDS})),
+            "knowledge-type",
+        )
+    try:
+        size = real.stat().st_size
+    except OSError as exc:
+        return Found(path, name, index, f"cannot be read: {exc.strerror}", "knowledge-unreadable")
+    if size > max_bytes:
+        return Found(
+            path, name, index,
+            f"is {size / 1e6:.1f} MB, over knowledge.max_file_mb ({max_bytes / 1e6:g} MB)",
+            "knowledge-size",
+        )
+    return Found(path, name, index)
+
+
+def sniff(path: Path, max_bytes: int) -> str | None:
+    """A cheap content check, or None when it passes: what validate reads of a document.
+
+    A DOCX's zip directory (not its parts) shows a bomb; a PDF's last 64 KB show an /Encrypt
+    entry; a text file is decoded as UTF-8 (reading it is the check).
+    """
+    kind = kind_of(path)
+    try:
+        if kind == "docx":
+            return zip_problem(path, max_bytes)
+        if kind == "pdf":
+            with path.open("rb") as handle:
+                head = handle.read(5)
+                if head != b"%PDF-":
+                    return "is not a PDF (it does not start with %PDF-)"
+                size = path.stat().st_size
+                handle.seek(max(0, size - PDF_TAIL_BYTES))
+                if b"/Encrypt" in handle.read():
+                    return "is an encrypted PDF; save an unencrypted copy"
+            return None
+        if kind is not None:
+            from gptkit.knowledge.text import decode
+
+            decode(path.read_bytes())
+    except DocumentError as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror}"
+    return None
+
+
+def zip_problem(path: Path, max_bytes: int) -> str | None:
+    """Why the zip at ``path`` must not be opened (a bomb, not a zip), from its directory alone."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        return f"is not a valid DOCX (zip) file: {exc}"
+    if len(entries) > MAX_ZIP_ENTRIES:
+        return f"has {len(entries):,} parts, over {MAX_ZIP_ENTRIES:,}: refused as an archive bomb"
+    total = sum(e.file_size for e in entries)
+    packed = max(1, sum(e.compress_size for e in entries))
+    if total > max_bytes * 4 or total / packed > MAX_ZIP_RATIO and total > 1_000_000:
+        return (
+            f"expands to {total / 1e6:,.1f} MB from {packed / 1e6:,.2f} MB: refused as an "
+            "archive bomb"
+        )
+    return None
+
+
+class DocumentError(Exception):
+    """A document cannot be read; the message says why, for a person, without the path."""
