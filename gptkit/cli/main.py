@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     from gptkit import __version__
     from gptkit.cli import chat, export, import_, init, render, run, schema, sessions, validate
+    from gptkit.cli import knowledge
 
     parser = argparse.ArgumentParser(
         prog="gptkit",
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.register(commands)
     import_.register(commands)
     export.register(commands)
+    knowledge.register(commands)
     return parser
 
 

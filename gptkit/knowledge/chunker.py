@@ -66,11 +66,9 @@ def _cut(text: str, start: int, end: int, size: int) -> int:
     low = start + size // 2
     window = text[low:end]
     for pattern in _BREAKS:
-        last = None
-        for last in pattern.finditer(window):
-            pass
-        if last is not None:
-            return low + last.end()
+        matches = list(pattern.finditer(window))
+        if matches:
+            return low + matches[-1].end()
     return end  # one word longer than half a passage: cut inside it
 
 

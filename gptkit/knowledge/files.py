@@ -15,6 +15,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from gptkit.knowledge.errors import DocumentError
+from gptkit.knowledge.text import decode
+
 #: suffix -> the document kind its parser reads
 KINDS: dict[str, str] = {
     ".md": "markdown",
@@ -92,7 +95,7 @@ def _checked(path: Path, real: Path, root: Path, index: int, max_bytes: int) -> 
     if not real.is_relative_to(root):
         how = "is a symlink to" if path.is_symlink() or real != path.absolute() else "is"
         return Found(
-            path, str(path), index,
+            path, _shown(path, root), index,
             f"{how} {real}, outside the project ({root}); knowledge files must stay inside it",
             "knowledge-outside",
         )
@@ -100,7 +103,7 @@ def _checked(path: Path, real: Path, root: Path, index: int, max_bytes: int) -> 
     if kind_of(real) is None:
         return Found(
             path, name, index,
-            f"the file type {real.suffix or '(no suffix)'} is not supported; use one of "
+            f"is of type {real.suffix or '(no suffix)'}, which is not supported; use one of "
             + ", ".join(sorted({s for s in KINDS})),
             "knowledge-type",
         )
@@ -138,8 +141,6 @@ def sniff(path: Path, max_bytes: int) -> str | None:
                     return "is an encrypted PDF; save an unencrypted copy"
             return None
         if kind is not None:
-            from gptkit.knowledge.text import decode
-
             decode(path.read_bytes())
     except DocumentError as exc:
         return str(exc)
@@ -167,5 +168,8 @@ def zip_problem(path: Path, max_bytes: int) -> str | None:
     return None
 
 
-class DocumentError(Exception):
-    """A document cannot be read; the message says why, for a person, without the path."""
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.absolute().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)

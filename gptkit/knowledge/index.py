@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gptkit.knowledge.chunker import Chunk, chunk
-from gptkit.knowledge.files import DocumentError, Found, kind_of
+from gptkit.knowledge.errors import DocumentError
+from gptkit.knowledge.files import Found, kind_of
 from gptkit.knowledge.parsers import parse_data
 from gptkit.knowledge.passages import Passage
 

@@ -18,7 +18,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from gptkit.knowledge.files import DocumentError, kind_of, zip_problem
+from gptkit.knowledge.errors import DocumentError
+from gptkit.knowledge.files import kind_of, zip_problem
 from gptkit.knowledge.text import decode
 
 MAX_JSON_DEPTH = 64

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from gptkit.knowledge.chunker import Chunk
-from gptkit.knowledge.files import DocumentError
+from gptkit.knowledge.errors import DocumentError
 from gptkit.knowledge.index import FileRow, Index, query_terms, searchable
 from gptkit.knowledge.passages import Passage
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 
-from gptkit.knowledge.files import DocumentError
+from gptkit.knowledge.errors import DocumentError
 
 
 def decode(data: bytes) -> str:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gptkit.errors import StoreError
-from gptkit.knowledge.files import DocumentError, find_files
+from gptkit.knowledge.errors import DocumentError
+from gptkit.knowledge.files import find_files
 from gptkit.knowledge.passages import Passage, as_documents
 
 if TYPE_CHECKING:
@@ -65,10 +66,16 @@ class Knowledge:
         found = self.files()
         problems = {f.name: f.problem for f in found if f.problem}
         problems.update(report.unreadable)
-        return [
+        found_warnings = [
             f"knowledge file {name} {reason}; it is left out, the other files are searched"
             for name, reason in sorted(problems.items())
         ]
+        if self.settings.embeddings is not None:
+            found_warnings.append(
+                "knowledge.embeddings is not used by this version of gptkit: passages are "
+                "ranked by BM25 alone"
+            )
+        return found_warnings
 
     def search(self, query: str, k: int | None = None) -> list[Passage]:
         """The best passages for ``query`` (``knowledge.top_k`` of them by default)."""

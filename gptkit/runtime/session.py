@@ -37,9 +37,9 @@ from gptkit.runtime.memory import ConversationMemory
 if TYPE_CHECKING:
     from gptkit.config.models import Assistant
     from gptkit.prompts.render import Template
-    from gptkit.runtime.knowledge import Knowledge
     from gptkit.providers.client import Provider
     from gptkit.runtime.dispatch import Confirm
+    from gptkit.runtime.knowledge import Knowledge
     from gptkit.runtime.transport import Network
     from gptkit.tools.base import Tool
 
