@@ -23,6 +23,7 @@ from gptkit.knowledge.files import kind_of, zip_problem
 from gptkit.knowledge.text import decode
 
 MAX_JSON_DEPTH = 64
+_ADORNMENT = re.compile(r"([=\-`:'\"~^_*+#<>.])\1+")
 
 
 @dataclass(frozen=True)
@@ -86,18 +87,25 @@ def parse_rst(data: bytes) -> list[Section]:
     lines = decode(data).splitlines()
     styles: list[str] = []
 
-    def heading(lines: list[str], i: int, fenced: bool) -> tuple[int, str, int] | None:
-        line = lines[i]
-        if i + 1 >= len(lines) or not line.strip() or line.startswith((" ", "\t")):
-            return None
-        under = lines[i + 1].rstrip()
-        if len(under) < max(2, len(line.rstrip())) or not re.fullmatch(r"([=\-`:'\"~^_*+#<>.])\1*", under):
-            return None
-        over = i > 0 and lines[i - 1].rstrip() == under
-        style = ("o" if over else "") + under[0]
+    def level(style: str) -> int:
         if style not in styles:
             styles.append(style)
-        return styles.index(style) + 1, line.strip(), 2
+        return styles.index(style) + 1
+
+    def heading(lines: list[str], i: int, fenced: bool) -> tuple[int, str, int] | None:
+        line = lines[i].rstrip()
+        if i + 1 >= len(lines) or not line.strip():
+            return None
+        if _ADORNMENT.fullmatch(line) and i + 2 < len(lines) and lines[i + 2].rstrip() == line:
+            title = lines[i + 1].strip()
+            if title and len(line) >= len(title):
+                return level("o" + line[0]), title, 3
+        if line.startswith((" ", "\t")) or _ADORNMENT.fullmatch(line):
+            return None
+        under = lines[i + 1].rstrip()
+        if len(under) < max(2, len(line)) or not _ADORNMENT.fullmatch(under):
+            return None
+        return level(under[0]), line.strip(), 2
 
     return _by_headings(lines, heading)
 
