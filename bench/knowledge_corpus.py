@@ -4,7 +4,8 @@ installed packages (shared by bench/knowledge and bench/knowledge-data/make_ques
 - The quality corpus: every topic of Python's own documentation in ``pydoc_data.topics`` (the
   text ``help()`` shows), one reStructuredText file per topic, and the long description (the
   README) of each installed package's ``METADATA``, as Markdown or reStructuredText as it says.
-- The volume corpus: the standard library's ``.py`` files, as text, up to a size.
+- The volume corpus: the ``.py`` files of the standard library, then of the installed
+  packages, as text, up to a size.
 """
 
 from __future__ import annotations
@@ -48,22 +49,24 @@ def quality_corpus(folder: Path) -> list[Path]:
 
 def volume_corpus(folder: Path, megabytes: float) -> list[Path]:
     """Copy standard-library modules into ``folder`` as .txt files until ``megabytes``."""
-    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    paths = sysconfig.get_paths()
     folder.mkdir(parents=True, exist_ok=True)
     written, total = [], 0
-    for source in sorted(stdlib.rglob("*.py")):
-        if "site-packages" in source.parts or "test" in source.parts:
-            continue
-        try:
-            data = source.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
-        path = folder / (_safe(str(source.relative_to(stdlib))) + ".txt")
-        path.write_text(data, encoding="utf-8")
-        written.append(path)
-        total += len(data.encode())
-        if total >= megabytes * 1e6:
-            break
+    for label in ("stdlib", "purelib"):
+        top = Path(paths[label])
+        for source in sorted(top.rglob("*.py")):
+            if label == "stdlib" and ("site-packages" in source.parts or "test" in source.parts):
+                continue
+            try:
+                data = source.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError):
+                continue
+            path = folder / (label + "_" + _safe(str(source.relative_to(top))) + ".txt")
+            path.write_text(data, encoding="utf-8")
+            written.append(path)
+            total += len(data.encode())
+            if total >= megabytes * 1e6:
+                return written
     return written
 
 

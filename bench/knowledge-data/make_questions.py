@@ -4,8 +4,8 @@
 For each section of the quality corpus (see bench/knowledge_corpus.py) with enough prose, the
 question is built from its most distinctive sentence (the highest mean inverse document
 frequency among its plain-prose sentences of 8 to 40 words that occur nowhere else): a
-question word, then the sentence's content words with every third one left out, so it is not
-the sentence verbatim. The expected passage is the section: its file and heading path. Up to two
+question word, then every other content word of the sentence (stop words and half the rest left
+out), so it is not the sentence verbatim. The expected passage is the section: its file and heading path. Up to two
 questions a section (its two most distinctive sentences), at most 6 per file.
 
     .venv/bin/python bench/knowledge-data/make_questions.py     # rewrites questions.jsonl
@@ -67,8 +67,8 @@ def main() -> None:
             content = [
                 w for w in re.findall(r"[A-Za-z][A-Za-z0-9_]*", best) if w.lower() not in STOPWORDS
             ]
-            kept = [w for i, w in enumerate(content) if i % 3 != 2]
-            if len(kept) < 4 or per_file[name] >= PER_FILE:
+            kept = [w for i, w in enumerate(content) if i % 2 == 0]
+            if len(kept) < 3 or per_file[name] >= PER_FILE:
                 continue
             opener = OPENERS[len(questions) % len(OPENERS)]
             questions.append({

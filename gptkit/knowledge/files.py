@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,8 @@ class Found:
     glob_index: int
     problem: str | None = None  # why it cannot be used (outside, type, size), else None
     code: str = ""  # the problem code validate reports
+    size: int = -1  # from the one stat find_files made
+    mtime_ns: int = -1
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ def find_files(
 ) -> tuple[list[Found], list[Unmatched]]:
     """Expand ``patterns`` (relative to ``folder``), each file once, checked as the module says."""
     real_root = Path(os.path.realpath(root))
+    folders: dict[str, str] = {}  # a folder -> its real path: symlinked folders resolved once
     found: dict[str, Found] = {}
     unmatched: list[Unmatched] = []
     for index, pattern in enumerate(patterns):
@@ -76,22 +80,40 @@ def find_files(
                 "knowledge-outside",
             )
             continue
-        matches = sorted(glob.glob(pattern, root_dir=folder, recursive=True))
-        files = [m for m in matches if not os.path.isdir(os.path.join(folder, m))]
-        if not files:
-            unmatched.append(Unmatched(pattern, index))
-            continue
-        for match in files:
-            path = Path(os.path.normpath(folder / match))
-            real = Path(os.path.realpath(path))
-            key = str(real)
-            if key in found:
+        matched = False
+        for match in sorted(glob.glob(pattern, root_dir=folder, recursive=True)):
+            text = os.path.normpath(os.path.join(folder, match))
+            try:
+                info = os.lstat(text)
+            except OSError:
                 continue
-            found[key] = _checked(path, real, real_root, index, max_bytes)
+            if stat.S_ISLNK(info.st_mode):
+                real_text = os.path.realpath(text)
+                try:
+                    info = os.stat(real_text)
+                except OSError:
+                    info = None  # type: ignore[assignment]
+            else:
+                parent, name = os.path.split(text)
+                if parent not in folders:
+                    folders[parent] = os.path.realpath(parent)
+                real_text = os.path.join(folders[parent], name)
+            if info is not None and stat.S_ISDIR(info.st_mode):
+                continue
+            matched = True
+            if real_text in found:
+                continue
+            found[real_text] = _checked(
+                Path(text), Path(real_text), real_root, index, max_bytes, info
+            )
+        if not matched:
+            unmatched.append(Unmatched(pattern, index))
     return sorted(found.values(), key=lambda f: f.name), unmatched
 
 
-def _checked(path: Path, real: Path, root: Path, index: int, max_bytes: int) -> Found:
+def _checked(
+    path: Path, real: Path, root: Path, index: int, max_bytes: int, info: os.stat_result | None
+) -> Found:
     if not real.is_relative_to(root):
         how = "is a symlink to" if path.is_symlink() or real != path.absolute() else "is"
         return Found(
@@ -107,17 +129,15 @@ def _checked(path: Path, real: Path, root: Path, index: int, max_bytes: int) -> 
             + ", ".join(sorted({s for s in KINDS})),
             "knowledge-type",
         )
-    try:
-        size = real.stat().st_size
-    except OSError as exc:
-        return Found(path, name, index, f"cannot be read: {exc.strerror}", "knowledge-unreadable")
-    if size > max_bytes:
+    if info is None:
+        return Found(path, name, index, "cannot be read: a broken symlink", "knowledge-unreadable")
+    if info.st_size > max_bytes:
         return Found(
             path, name, index,
-            f"is {size / 1e6:.1f} MB, over knowledge.max_file_mb ({max_bytes / 1e6:g} MB)",
+            f"is {info.st_size / 1e6:.1f} MB, over knowledge.max_file_mb ({max_bytes / 1e6:g} MB)",
             "knowledge-size",
         )
-    return Found(path, name, index)
+    return Found(path, name, index, size=info.st_size, mtime_ns=info.st_mtime_ns)
 
 
 def sniff(path: Path, max_bytes: int) -> str | None:

@@ -81,7 +81,7 @@ def searchable(chunk: Chunk) -> str:
 
 def query_terms(query: str) -> list[str]:
     """The words of ``query`` that are searched: lower case, no stop words, each once."""
-    words = re.findall(r"\w+", query.lower())
+    words = re.findall(r"[^\W_]+", query.lower())  # the tokens FTS5's unicode61 makes
     kept = [w for w in words if w not in STOPWORDS] or words
     return list(dict.fromkeys(kept))[:64]
 
@@ -158,7 +158,7 @@ class Index(abc.ABC):
         report = SyncReport()
         for found in usable:
             row = rows.get(found.name)
-            if row is None or not _same_stat(row, found.path):
+            if row is None or (row.size, row.mtime_ns) != (found.size, found.mtime_ns):
                 return None
             if row.error:
                 report.unreadable[found.name] = row.error

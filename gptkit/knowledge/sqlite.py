@@ -1,5 +1,13 @@
 """The knowledge index in an SQLite file: FTS5 with BM25 ranking (Porter stemming).
 
+A query is the OR of its words, but not of all of them: a word in most passages adds almost
+nothing to a BM25 ranking (its IDF is near zero) and costs most of the time, since every passage
+it is in gets scored. So the words are stemmed as the index stems them (through a temporary FTS5
+table), their passage counts looked up (``fts5vocab``), and the rarest kept while the passages
+they reach stay within :data:`SCORED_BUDGET` of the index or :data:`MIN_SCORED` passages,
+whichever is more (at least the rarest two words, at most :data:`MAX_TERMS`). An index of fewer
+than :data:`MIN_SCORED` passages scores every word.
+
 One file per corpus (an assistant file), in the folder of the memory store (the gptkit home by
 default). WAL mode, so searches never wait for an indexing process; writes take ``BEGIN
 IMMEDIATE`` and wait up to a minute for another process's indexing to finish.
@@ -14,10 +22,15 @@ from pathlib import Path
 
 from gptkit.knowledge.chunker import Chunk
 from gptkit.knowledge.errors import DocumentError
-from gptkit.knowledge.index import FileRow, Index, query_terms, searchable
+from gptkit.knowledge.files import Found
+from gptkit.knowledge.index import FileRow, Index, SyncReport, query_terms, searchable
 from gptkit.knowledge.passages import Passage
 
 BUSY_TIMEOUT_MS = 60_000
+SCORED_BUDGET = 0.03  # the share of passages one query may score, beyond its two rarest words
+MIN_SCORED = 5000  # ... but at least this many: below it every word is kept
+MAX_TERMS = 12
+TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kn_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,6 +47,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS kn_fts USING fts5(
     body, content='kn_chunks', content_rowid='id',
     tokenize='porter unicode61 remove_diacritics 2'
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS kn_vocab USING fts5vocab(kn_fts, 'row');
 """
 
 
@@ -67,6 +81,9 @@ class SQLiteIndex(Index):
                             self.db.execute(statement)
         except (sqlite3.Error, OSError) as exc:
             raise KnowledgeStoreError(f"the knowledge index {path} cannot be opened: {exc}") from None
+        self._names: dict[str, str] | None = None  # content hash -> a file name, for citations
+        self._total: int | None = None
+        self._stemmer = False  # the temporary tables that stem a query, made on first use
 
     def rows(self) -> dict[str, FileRow]:
         found = self.db.execute(
@@ -134,24 +151,79 @@ class SQLiteIndex(Index):
             )
             self.db.execute("DELETE FROM kn_chunks WHERE id = ?", (rowid,))
 
+    def sync(self, files: list[Found]) -> SyncReport:
+        self._names = self._total = None
+        return super().sync(files)
+
     def search(self, query: str, k: int) -> list[Passage]:
-        terms = query_terms(query)
+        terms = self._selective(query_terms(query))
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         hits = self.db.execute(
-            "SELECT rowid, rank FROM kn_fts WHERE kn_fts MATCH ? ORDER BY rank LIMIT ?", (match, k)
+            "WITH hits AS (SELECT rowid, rank FROM kn_fts WHERE kn_fts MATCH ? ORDER BY rank "
+            "LIMIT ?) SELECT c.sha256, c.location, c.text, hits.rank FROM hits "
+            "JOIN kn_chunks c ON c.id = hits.rowid ORDER BY hits.rank",
+            (match, k),
         ).fetchall()
-        passages = []
-        for rowid, rank in hits:
-            row = self.db.execute(
-                "SELECT c.location, c.text, (SELECT min(f.name) FROM kn_files f "
-                "WHERE f.sha256 = c.sha256 AND f.indexed = 1) FROM kn_chunks c WHERE c.id = ?",
-                (rowid,),
-            ).fetchone()
-            if row is not None and row[2] is not None:
-                passages.append(Passage(row[2], row[0], row[1], -float(rank)))
-        return passages
+        names = self._file_names()
+        return [
+            Passage(names[sha], where, text, -float(rank))
+            for sha, where, text, rank in hits
+            if sha in names
+        ]
+
+    def _selective(self, terms: list[str]) -> list[str]:
+        """The words of ``terms`` worth scoring (the module docstring says which)."""
+        budget = max(SCORED_BUDGET * self._passages(), MIN_SCORED)
+        if len(terms) <= 2 or self._passages() <= budget:
+            return terms
+        if not self._stemmer:
+            self.db.execute(
+                f"CREATE VIRTUAL TABLE temp.kn_query USING fts5(body, tokenize='{TOKENIZER}')"
+            )
+            self.db.execute(
+                "CREATE VIRTUAL TABLE temp.kn_query_terms USING fts5vocab(temp, kn_query, 'instance')"
+            )
+            self._stemmer = True
+        self.db.execute("DELETE FROM temp.kn_query")
+        self.db.executemany(
+            "INSERT INTO temp.kn_query (rowid, body) VALUES (?, ?)", list(enumerate(terms))
+        )
+        stems: dict[int, list[str]] = {}
+        for doc, term in self.db.execute("SELECT doc, term FROM temp.kn_query_terms"):
+            stems.setdefault(doc, []).append(term)
+        wanted = sorted({t for found in stems.values() for t in found})
+        counts = dict(
+            self.db.execute(
+                f"SELECT term, doc FROM kn_vocab WHERE term IN ({','.join('?' * len(wanted))})",
+                wanted,
+            ).fetchall()
+        ) if wanted else {}
+        reach = {i: min((counts.get(t, 0) for t in stems.get(i, [])), default=0) for i in range(len(terms))}
+        present = sorted((n, i) for i, n in reach.items() if n > 0)
+        kept: list[int] = []
+        scored = 0
+        for n, i in present:
+            if len(kept) >= 2 and (scored + n > budget or len(kept) >= MAX_TERMS):
+                break
+            kept.append(i)
+            scored += n
+        return [terms[i] for i in sorted(kept)]
+
+    def _file_names(self) -> dict[str, str]:
+        if self._names is None:
+            self._names = {}
+            for sha, name in self.db.execute(
+                "SELECT sha256, min(name) FROM kn_files WHERE indexed = 1 GROUP BY sha256"
+            ):
+                self._names[sha] = name
+        return self._names
+
+    def _passages(self) -> int:
+        if self._total is None:
+            self._total = self.count()
+        return self._total
 
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM kn_chunks").fetchone()[0])
