@@ -2,8 +2,10 @@
 installed packages (shared by bench/knowledge and bench/knowledge-data/make_questions.py).
 
 - The quality corpus: every topic of Python's own documentation in ``pydoc_data.topics`` (the
-  text ``help()`` shows), one reStructuredText file per topic, and the long description (the
-  README) of each installed package's ``METADATA``, as Markdown or reStructuredText as it says.
+  text ``help()`` shows), one reStructuredText file per topic; the long description (the
+  README) of each installed package's ``METADATA``, as Markdown or reStructuredText as it says;
+  and the docstrings of the standard library's public top-level modules, one Markdown file per
+  module (a heading per class, function and method).
 - The volume corpus: the ``.py`` files of the standard library, then of the installed
   packages, as text, up to a size.
 """
@@ -44,7 +46,41 @@ def quality_corpus(folder: Path) -> list[Path]:
         path = folder / "packages" / f"{_safe(name)}{suffix}"
         path.write_text(body, encoding="utf-8")
         written.append(path)
+    (folder / "docstrings").mkdir(parents=True, exist_ok=True)
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    for source in sorted(stdlib.glob("*.py")):
+        if source.name.startswith("_"):
+            continue
+        text = _docstrings(source)
+        if len(text) >= 2000:
+            path = folder / "docstrings" / f"{source.stem}.md"
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
     return sorted(written)
+
+
+def _docstrings(source: Path) -> str:
+    """The module's docstrings as Markdown: the module's, then each public class and function's
+    under a heading of its name (methods under their class)."""
+    import ast
+
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+    except (SyntaxError, UnicodeDecodeError, ValueError):
+        return ""
+    parts = [f"# {source.stem}\n\n{ast.get_docstring(tree) or ''}"]
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+            doc = ast.get_docstring(node)
+            if doc:
+                parts.append(f"## {node.name}\n\n{doc}")
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef) and not item.name.startswith("_"):
+                        doc = ast.get_docstring(item)
+                        if doc:
+                            parts.append(f"### {node.name}.{item.name}\n\n{doc}")
+    return "\n\n".join(parts) + "\n"
 
 
 def volume_corpus(folder: Path, megabytes: float) -> list[Path]:

@@ -68,7 +68,7 @@ def main() -> None:
                 w for w in re.findall(r"[A-Za-z][A-Za-z0-9_]*", best) if w.lower() not in STOPWORDS
             ]
             kept = [w for i, w in enumerate(content) if i % 2 == 0]
-            if len(kept) < 3 or per_file[name] >= PER_FILE:
+            if len(kept) < 4 or per_file[name] >= PER_FILE:
                 continue
             opener = OPENERS[len(questions) % len(OPENERS)]
             questions.append({

@@ -6,7 +6,7 @@ it is in gets scored. So the words are stemmed as the index stems them (through 
 table), their passage counts looked up (``fts5vocab``), and the rarest kept while the passages
 they reach stay within :data:`SCORED_BUDGET` of the index or :data:`MIN_SCORED` passages,
 whichever is more (at least the rarest two words, at most :data:`MAX_TERMS`). An index of fewer
-than :data:`MIN_SCORED` passages scores every word.
+than :data:`PRUNE_FROM` passages scores every word (it is fast enough without).
 
 One file per corpus (an assistant file), in the folder of the memory store (the gptkit home by
 default). WAL mode, so searches never wait for an indexing process; writes take ``BEGIN
@@ -27,8 +27,9 @@ from gptkit.knowledge.index import FileRow, Index, SyncReport, query_terms, sear
 from gptkit.knowledge.passages import Passage
 
 BUSY_TIMEOUT_MS = 60_000
-SCORED_BUDGET = 0.03  # the share of passages one query may score, beyond its two rarest words
-MIN_SCORED = 5000  # ... but at least this many: below it every word is kept
+PRUNE_FROM = 20_000  # an index of fewer passages scores every word of a query
+SCORED_BUDGET = 0.02  # the share of passages one query may score, beyond its two rarest words
+MIN_SCORED = 2000  # ... but at least this many
 MAX_TERMS = 12
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 
@@ -84,6 +85,7 @@ class SQLiteIndex(Index):
         self._names: dict[str, str] | None = None  # content hash -> a file name, for citations
         self._total: int | None = None
         self._stemmer = False  # the temporary tables that stem a query, made on first use
+        self._counts: dict[str, int] = {}  # query word -> passages it is in, until the next sync
 
     def rows(self) -> dict[str, FileRow]:
         found = self.db.execute(
@@ -153,6 +155,7 @@ class SQLiteIndex(Index):
 
     def sync(self, files: list[Found]) -> SyncReport:
         self._names = self._total = None
+        self._counts = {}
         return super().sync(files)
 
     def search(self, query: str, k: int) -> list[Passage]:
@@ -176,32 +179,10 @@ class SQLiteIndex(Index):
     def _selective(self, terms: list[str]) -> list[str]:
         """The words of ``terms`` worth scoring (the module docstring says which)."""
         budget = max(SCORED_BUDGET * self._passages(), MIN_SCORED)
-        if len(terms) <= 2 or self._passages() <= budget:
+        if len(terms) <= 2 or self._passages() < PRUNE_FROM:
             return terms
-        if not self._stemmer:
-            self.db.execute(
-                f"CREATE VIRTUAL TABLE temp.kn_query USING fts5(body, tokenize='{TOKENIZER}')"
-            )
-            self.db.execute(
-                "CREATE VIRTUAL TABLE temp.kn_query_terms USING fts5vocab(temp, kn_query, 'instance')"
-            )
-            self._stemmer = True
-        self.db.execute("DELETE FROM temp.kn_query")
-        self.db.executemany(
-            "INSERT INTO temp.kn_query (rowid, body) VALUES (?, ?)", list(enumerate(terms))
-        )
-        stems: dict[int, list[str]] = {}
-        for doc, term in self.db.execute("SELECT doc, term FROM temp.kn_query_terms"):
-            stems.setdefault(doc, []).append(term)
-        wanted = sorted({t for found in stems.values() for t in found})
-        counts = dict(
-            self.db.execute(
-                f"SELECT term, doc FROM kn_vocab WHERE term IN ({','.join('?' * len(wanted))})",
-                wanted,
-            ).fetchall()
-        ) if wanted else {}
-        reach = {i: min((counts.get(t, 0) for t in stems.get(i, [])), default=0) for i in range(len(terms))}
-        present = sorted((n, i) for i, n in reach.items() if n > 0)
+        reach = self._reach(terms)
+        present = sorted((reach[t], i) for i, t in enumerate(terms) if reach[t] > 0)
         kept: list[int] = []
         scored = 0
         for n, i in present:
@@ -210,6 +191,37 @@ class SQLiteIndex(Index):
             kept.append(i)
             scored += n
         return [terms[i] for i in sorted(kept)]
+
+    def _reach(self, terms: list[str]) -> dict[str, int]:
+        """How many passages each word is in (its rarest token's count), remembered."""
+        missing = [t for t in terms if t not in self._counts]
+        if missing:
+            if not self._stemmer:
+                self.db.execute(
+                    f"CREATE VIRTUAL TABLE temp.kn_query USING fts5(body, tokenize='{TOKENIZER}')"
+                )
+                self.db.execute(
+                    "CREATE VIRTUAL TABLE temp.kn_query_terms "
+                    "USING fts5vocab(temp, kn_query, 'instance')"
+                )
+                self._stemmer = True
+            self.db.execute("DELETE FROM temp.kn_query")
+            self.db.executemany(
+                "INSERT INTO temp.kn_query (rowid, body) VALUES (?, ?)", list(enumerate(missing))
+            )
+            stems: dict[int, list[str]] = {}
+            for doc, term in self.db.execute("SELECT doc, term FROM temp.kn_query_terms"):
+                stems.setdefault(doc, []).append(term)
+            wanted = sorted({t for found in stems.values() for t in found})
+            counts: dict[str, int] = {}
+            if wanted:
+                counts = dict(self.db.execute(
+                    f"SELECT term, doc FROM kn_vocab WHERE term IN ({','.join('?' * len(wanted))})",
+                    wanted,
+                ).fetchall())
+            for i, word in enumerate(missing):
+                self._counts[word] = min((counts.get(t, 0) for t in stems.get(i, [])), default=0)
+        return {t: self._counts[t] for t in terms}
 
     def _file_names(self) -> dict[str, str]:
         if self._names is None:
