@@ -38,15 +38,6 @@ def test_the_answer_carries_the_passages_it_used(tmp_path: Path) -> None:
             assert second.passages == []  # each turn reports its own
 
 
-def test_embeddings_are_reported_as_not_used(tmp_path: Path) -> None:
-    file = project(tmp_path, "  embeddings: {model: text-embedding-3-small}\n")
-    with FakeOpenAI([text("ok")]) as server:
-        with gptkit.Session(gptkit.load(file), base_url=server.url,
-                            environ={"OPENAI_API_KEY": KEY}) as session:
-            answer = session.send("hello")
-    assert any("knowledge.embeddings is not used" in w for w in answer.warnings)
-
-
 def test_with_a_postgresql_store_the_index_is_in_postgresql(tmp_path: Path) -> None:
     reason = postgres_unavailable()
     if reason:

@@ -43,7 +43,6 @@ def handle(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     import gptkit
-    from gptkit.runtime.knowledge import Knowledge
 
     path = Path(args.file)
     if not path.is_file():
@@ -53,24 +52,26 @@ def handle(args: argparse.Namespace) -> int:
     if config.knowledge is None:
         err(f"gptkit knowledge: {args.file} has no knowledge: section; add one with files: [...]")
         return 1
-    root = Path(args.root) if args.root else config.project_root
-    knowledge = Knowledge(config, Path(root), path.resolve().parent)
+    if args.action == "search" and args.top_k is not None and not 1 <= args.top_k <= 1000:
+        err("gptkit knowledge search: --top-k must be between 1 and 1000")
+        return 2
+    # a session, for the model's endpoint: embeddings go through it (nothing else is called)
+    session = gptkit.Session(config, root=args.root)
+    knowledge = session.knowledge
+    assert knowledge is not None
     try:
         if args.action == "index":
-            return _index(knowledge, args.json)
+            return _index(session, knowledge, args.json)
         if args.action == "search":
-            if args.top_k is not None and not 1 <= args.top_k <= 1000:
-                err("gptkit knowledge search: --top-k must be between 1 and 1000")
-                return 2
-            return _search(knowledge, args.query, args.top_k, args.json)
+            return _search(session, knowledge, args.query, args.top_k, args.json)
         return _status(knowledge, args.json)
     finally:
-        knowledge.close()
+        session.close()
 
 
-def _index(knowledge: Any, as_json: bool) -> int:
+def _index(session: Any, knowledge: Any, as_json: bool) -> int:
     report = knowledge.sync()
-    warnings = knowledge.warnings()
+    warnings = session._run(knowledge.aprepare())
     if as_json:
         _print_json({
             "indexed": report.indexed,
@@ -95,9 +96,9 @@ def _index(knowledge: Any, as_json: bool) -> int:
     return 1 if warnings else 0
 
 
-def _search(knowledge: Any, query: str, top_k: int | None, as_json: bool) -> int:
-    knowledge.sync()
-    passages = knowledge.search(query, top_k)
+def _search(session: Any, knowledge: Any, query: str, top_k: int | None, as_json: bool) -> int:
+    warnings = session._run(knowledge.aprepare())
+    passages = session._run(knowledge.asearch(query, top_k))
     if as_json:
         _print_json({"query": query, "passages": [p.to_dict() for p in passages]})
         return 0
@@ -107,7 +108,7 @@ def _search(knowledge: Any, query: str, top_k: int | None, as_json: bool) -> int
         print(f"[{rank}] {passage.score:.4g}  {passage.citation}")
         for line in passage.text.splitlines()[:6]:
             print(f"    {line[:200]}")
-    for warning in knowledge.warnings():
+    for warning in warnings:
         err(f"gptkit: warning: {warning}")
     return 0
 

@@ -141,6 +141,24 @@ class Index(abc.ABC):
     def count(self) -> int:
         """How many passages the corpus has."""
 
+    # -- vectors (knowledge.embeddings); a backend without them says why ---------------------
+
+    def vectors_unavailable(self) -> str | None:
+        """Why this index cannot keep vectors, or None when it can."""
+        return "this index keeps no vectors"
+
+    def missing_vectors(self, model: str, limit: int) -> list[tuple[int, str]]:
+        """Up to ``limit`` passages (id, indexed text) with no vector of ``model`` yet."""
+        return []
+
+    def put_vectors(self, model: str, vectors: list[tuple[int, list[float]]]) -> None:
+        """Store the vectors of passages (by id)."""
+        raise NotImplementedError(self.vectors_unavailable())
+
+    def vector_search(self, model: str, vector: list[float], k: int) -> list[Passage]:
+        """The ``k`` passages nearest ``vector`` (cosine), best first."""
+        return []
+
     @abc.abstractmethod
     def close(self) -> None:
         """Close the connection."""

@@ -2,7 +2,9 @@
 share one index.
 
 Ranking is PostgreSQL full-text search: an English ``tsvector`` of each passage (a generated
-column with a GIN index), ranked by ``ts_rank_cd``. Tables are created in the connection's
+column with a GIN index), ranked by ``ts_rank_cd``. With ``knowledge.embeddings`` the vectors are
+kept in pgvector (``gptkit_kn_vectors``, cosine distance) when the database has the extension;
+when it has not, :meth:`PostgresIndex.vectors_unavailable` says so and what to do. Tables are created in the connection's
 ``search_path`` (``?options=-csearch_path%3Dmyschema`` picks a schema); each corpus has its own
 rows. Indexing takes a transaction-scoped advisory lock on the corpus, so processes on several
 machines index one corpus one at a time. psycopg is imported here only.
@@ -54,6 +56,7 @@ class PostgresIndex(Index):
                 "a PostgreSQL knowledge index needs psycopg: pip install 'gptkit[postgres]'"
             ) from None
         self._errors: Any = psycopg.Error
+        self._pgvector: str | None = None  # "" when the vectors table is ready, else why not
         try:
             self.db = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
             with self.db.transaction():
@@ -153,9 +156,76 @@ class PostgresIndex(Index):
         ).fetchone()
         return int(row[0]) if row else 0
 
+    def vectors_unavailable(self) -> str | None:
+        if self._pgvector is None:
+            installed = self.db.execute(
+                "SELECT 1 FROM pg_extension WHERE extname = 'vector'"
+            ).fetchone()
+            if installed is None:
+                offered = self.db.execute(
+                    "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
+                ).fetchone()
+                where = (
+                    "run CREATE EXTENSION vector in the database" if offered
+                    else "install pgvector on the server, then CREATE EXTENSION vector"
+                )
+                self._pgvector = (
+                    "the PostgreSQL database has no pgvector extension, so knowledge.embeddings "
+                    f"is not used and passages are ranked by full-text search alone ({where})"
+                )
+            else:
+                with self.db.transaction():
+                    self.db.execute(
+                        "SELECT pg_advisory_xact_lock(%s, 0)", (LOCK_SPACE,)
+                    )
+                    self.db.execute(
+                        "CREATE TABLE IF NOT EXISTS gptkit_kn_vectors (id BIGINT PRIMARY KEY "
+                        "REFERENCES gptkit_kn_chunks (id) ON DELETE CASCADE, model TEXT NOT NULL, "
+                        "embedding vector NOT NULL)"
+                    )
+                self._pgvector = ""
+        return self._pgvector or None
+
+    def missing_vectors(self, model: str, limit: int) -> list[tuple[int, str]]:
+        if self.vectors_unavailable():
+            return []
+        rows = self.db.execute(
+            "SELECT c.id, c.body FROM gptkit_kn_chunks c LEFT JOIN gptkit_kn_vectors v "
+            "ON v.id = c.id AND v.model = %s WHERE c.corpus = %s AND v.id IS NULL "
+            "ORDER BY c.id LIMIT %s",
+            (model, self.corpus, limit),
+        ).fetchall()
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    def put_vectors(self, model: str, vectors: list[tuple[int, list[float]]]) -> None:
+        with self.db.transaction(), self.db.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO gptkit_kn_vectors (id, model, embedding) VALUES (%s, %s, %s::vector) "
+                "ON CONFLICT (id) DO UPDATE SET model = EXCLUDED.model, "
+                "embedding = EXCLUDED.embedding",
+                [(i, model, _vector_text(v)) for i, v in vectors],
+            )
+
+    def vector_search(self, model: str, vector: list[float], k: int) -> list[Passage]:
+        if self.vectors_unavailable():
+            return []
+        rows = self.db.execute(
+            "SELECT c.location, c.text, 1 - (v.embedding <=> %s::vector) AS score, "
+            "(SELECT min(f.name) FROM gptkit_kn_files f WHERE f.corpus = c.corpus AND "
+            "f.sha256 = c.sha256 AND f.indexed) FROM gptkit_kn_vectors v JOIN gptkit_kn_chunks c "
+            "ON c.id = v.id WHERE c.corpus = %s AND v.model = %s "
+            "ORDER BY v.embedding <=> %s::vector LIMIT %s",
+            (_vector_text(vector), self.corpus, model, _vector_text(vector), k),
+        ).fetchall()
+        return [Passage(r[3], r[0], r[1], float(r[2])) for r in rows if r[3] is not None]
+
     def close(self) -> None:
         self.db.close()
 
 
 def _clean(text: str) -> str:
     return text.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL
+
+
+def _vector_text(vector: list[float]) -> str:
+    return "[" + ",".join(repr(float(v)) for v in vector) + "]"

@@ -15,7 +15,9 @@ IMMEDIATE`` and wait up to a minute for another process's indexing to finish.
 
 from __future__ import annotations
 
+import math
 import sqlite3
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,6 +51,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS kn_fts USING fts5(
     tokenize='porter unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS kn_vocab USING fts5vocab(kn_fts, 'row');
+CREATE TABLE IF NOT EXISTS kn_vectors (
+    id INTEGER PRIMARY KEY, model TEXT NOT NULL, vector BLOB NOT NULL
+);
 """
 
 
@@ -73,9 +78,10 @@ class SQLiteIndex(Index):
             if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
-            if not self.db.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = 'kn_fts'"
-            ).fetchone():
+            made = self.db.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name IN ('kn_fts', 'kn_vectors')"
+            ).fetchone()[0]
+            if made != 2:
                 with self.writing():
                     for statement in SCHEMA.split(";"):
                         if statement.strip():
@@ -86,6 +92,7 @@ class SQLiteIndex(Index):
         self._total: int | None = None
         self._stemmer = False  # the temporary tables that stem a query, made on first use
         self._counts: dict[str, int] = {}  # query word -> passages it is in, until the next sync
+        self._vectors: tuple[str, list[int], list[list[float]]] | None = None  # model, ids, unit vectors
 
     def rows(self) -> dict[str, FileRow]:
         found = self.db.execute(
@@ -114,6 +121,7 @@ class SQLiteIndex(Index):
         self.db.execute("DELETE FROM kn_files")
         self.db.execute("DELETE FROM kn_chunks")
         self.db.execute("INSERT INTO kn_fts(kn_fts) VALUES ('delete-all')")
+        self.db.execute("DELETE FROM kn_vectors")
         self.db.execute(
             "INSERT OR REPLACE INTO kn_meta (key, value) VALUES ('settings', ?)", (self.settings,)
         )
@@ -152,6 +160,7 @@ class SQLiteIndex(Index):
                 "INSERT INTO kn_fts (kn_fts, rowid, body) VALUES ('delete', ?, ?)", (rowid, body)
             )
             self.db.execute("DELETE FROM kn_chunks WHERE id = ?", (rowid,))
+            self.db.execute("DELETE FROM kn_vectors WHERE id = ?", (rowid,))
 
     def sync(self, files: list[Found]) -> SyncReport:
         self._names = self._total = None
@@ -240,5 +249,60 @@ class SQLiteIndex(Index):
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM kn_chunks").fetchone()[0])
 
+    def vectors_unavailable(self) -> str | None:
+        return None
+
+    def missing_vectors(self, model: str, limit: int) -> list[tuple[int, str]]:
+        return [
+            (int(r[0]), str(r[1]))
+            for r in self.db.execute(
+                "SELECT c.id, c.body FROM kn_chunks c LEFT JOIN kn_vectors v "
+                "ON v.id = c.id AND v.model = ? WHERE v.id IS NULL ORDER BY c.id LIMIT ?",
+                (model, limit),
+            )
+        ]
+
+    def put_vectors(self, model: str, vectors: list[tuple[int, list[float]]]) -> None:
+        with self.writing():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO kn_vectors (id, model, vector) VALUES (?, ?, ?)",
+                [(i, model, array("f", v).tobytes()) for i, v in vectors],
+            )
+        self._vectors = None
+
+    def vector_search(self, model: str, vector: list[float], k: int) -> list[Passage]:
+        if self._vectors is None or self._vectors[0] != model:
+            ids, units = [], []
+            for rowid, blob in self.db.execute(
+                "SELECT id, vector FROM kn_vectors WHERE model = ?", (model,)
+            ):
+                ids.append(int(rowid))
+                units.append(_unit(array("f", blob).tolist()))
+            self._vectors = (model, ids, units)
+        _, ids, units = self._vectors
+        query = _unit(vector)
+        scored = sorted(
+            (
+                (sum(a * b for a, b in zip(query, unit, strict=True)), rowid)
+                for rowid, unit in zip(ids, units, strict=True)
+                if len(unit) == len(query)
+            ),
+            reverse=True,
+        )[:k]
+        names = self._file_names()
+        passages = []
+        for score, rowid in scored:
+            row = self.db.execute(
+                "SELECT sha256, location, text FROM kn_chunks WHERE id = ?", (rowid,)
+            ).fetchone()
+            if row is not None and row[0] in names:
+                passages.append(Passage(names[row[0]], row[1], row[2], score))
+        return passages
+
     def close(self) -> None:
         self.db.close()
+
+
+def _unit(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]

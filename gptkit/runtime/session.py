@@ -98,7 +98,6 @@ class Session:
         self._template: Template | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._knowledge: Knowledge | None = None
-        self._knowledge_warned = False
 
     # -- what is sent -------------------------------------------------------------------------
 
@@ -119,9 +118,9 @@ class Session:
     def knowledge(self) -> Knowledge | None:
         """The assistant's knowledge files and their index (None without ``knowledge:``)."""
         if self._knowledge is None and self.assistant.knowledge is not None:
-            from gptkit.runtime.knowledge import Knowledge
+            from gptkit.runtime.knowledge import for_session
 
-            self._knowledge = Knowledge(self.assistant, self.root, self.folder)
+            self._knowledge = for_session(self)
         return self._knowledge
 
     @property
@@ -290,7 +289,8 @@ class Session:
         if self._memory is not None:
             self._memory.close()
         if self._knowledge is not None:
-            self._knowledge.close()
+            self._run(self._knowledge.aclose())
+            self._knowledge = None
         if self._provider is not None:
             self._run(self._provider.aclose())
             self._provider = None
@@ -353,12 +353,10 @@ class Session:
         warnings: list[str] = []
         knowledge = self.knowledge
         if knowledge is not None:  # indexed before the first turn; unreadable files warned once
-            if not self._knowledge_warned:
-                warnings.extend(knowledge.warnings())
-                self._knowledge_warned = True
+            warnings.extend(await knowledge.aprepare())
             knowledge.take_used()
             if knowledge.settings.mode == "context":
-                system = f"{system}\n\n{knowledge.context_block(text)}"
+                system = f"{system}\n\n{await knowledge.acontext_block(text)}"
         memory = self.memory
         context = ToolContext(
             config.name, self.user, self.id, memory.store if config.memory.long_term else None
