@@ -38,6 +38,16 @@ def test_the_answer_carries_the_passages_it_used(tmp_path: Path) -> None:
             assert second.passages == []  # each turn reports its own
 
 
+def test_the_sqlite_index_is_beside_the_memory_store(tmp_path: Path) -> None:
+    file = project(tmp_path, "memory:\n  store: sqlite:///data/memory.db\n")
+    with FakeOpenAI([text("ok")]) as server:
+        with gptkit.Session(gptkit.load(file), base_url=server.url,
+                            environ={"OPENAI_API_KEY": KEY}) as session:
+            session.send("hello")
+    (index,) = (tmp_path / "data" / "knowledge-index").iterdir()
+    assert index.name.startswith("kb-test-") and index.suffix == ".db"
+
+
 def test_with_a_postgresql_store_the_index_is_in_postgresql(tmp_path: Path) -> None:
     reason = postgres_unavailable()
     if reason:
@@ -60,7 +70,7 @@ def test_with_a_postgresql_store_the_index_is_in_postgresql(tmp_path: Path) -> N
         with psycopg.connect(url, autocommit=True) as conn:
             files = conn.execute("SELECT name FROM gptkit_kn_files ORDER BY name").fetchall()
         assert [f[0] for f in files] == ["kb/refunds.md", "kb/shipping.md"]
-        assert not (tmp_path / "gptkit-home" / "knowledge").exists()  # no SQLite index made
+        assert not (tmp_path / "gptkit-home" / "knowledge-index").exists()  # no SQLite index
     finally:
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")

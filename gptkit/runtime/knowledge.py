@@ -56,6 +56,7 @@ class Knowledge:
         self.max_bytes = int(self.settings.max_file_mb * 1_000_000)
         self._index: Index | None = None
         self._synced: SyncReport | None = None
+        self._found: list[Found] = []  # what the last sync looked at
         self.used: list[Passage] = []  # passages given to the model in the current turn
         self.embed = embed
         self.vector_problem = no_embed_reason  # why vectors are not used, when they are not
@@ -75,7 +76,8 @@ class Knowledge:
     def sync(self) -> SyncReport:
         """Index what changed (see :mod:`gptkit.knowledge.index`)."""
         try:
-            self._synced = self.index.sync(self.files())
+            self._found = self.files()
+            self._synced = self.index.sync(self._found)
         except DocumentError as exc:
             raise StoreError(str(exc)) from None
         return self._synced
@@ -83,7 +85,7 @@ class Knowledge:
     def warnings(self) -> list[str]:
         """The files left out of the index, each with its reason (synced once per session)."""
         report = self._synced if self._synced is not None else self.sync()
-        found = self.files()
+        found = self._found
         problems = {f.name: f.problem for f in found if f.problem}
         problems.update(report.unreadable)
         found_warnings = [
@@ -276,7 +278,7 @@ def open_index(assistant: Assistant, root: Path) -> Index:
         db = sqlite_path(store, project_root=root)
         folder = db.parent if db is not None else default_home()
         return SQLiteIndex(
-            folder / "knowledge" / f"{corpus}.db",
+            folder / "knowledge-index" / f"{corpus}.db",
             settings.chunk_tokens,
             settings.overlap_tokens,
             max_bytes,
