@@ -103,29 +103,32 @@ def find_files(
             matched = True
             if real_text in found:
                 continue
-            found[real_text] = _checked(
-                Path(text), Path(real_text), real_root, index, max_bytes, info
-            )
+            found[real_text] = _checked(text, real_text, real_root, index, max_bytes, info)
         if not matched:
             unmatched.append(Unmatched(pattern, index))
     return sorted(found.values(), key=lambda f: f.name), unmatched
 
 
 def _checked(
-    path: Path, real: Path, root: Path, index: int, max_bytes: int, info: os.stat_result | None
+    text: str, real_text: str, root: Path, index: int, max_bytes: int, info: os.stat_result | None
 ) -> Found:
-    if not real.is_relative_to(root):
+    # strings, not Paths: this runs once per file at the start of every run
+    path = Path(text)
+    top = str(root)
+    if not real_text.startswith(top.rstrip(os.sep) + os.sep):
+        real = Path(real_text)
         how = "is a symlink to" if path.is_symlink() or real != path.absolute() else "is"
         return Found(
             path, _shown(path, root), index,
             f"{how} {real}, outside the project ({root}); knowledge files must stay inside it",
             "knowledge-outside",
         )
-    name = real.relative_to(root).as_posix()
-    if kind_of(real) is None:
+    name = real_text[len(top.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
+    suffix = os.path.splitext(real_text)[1]
+    if suffix.lower() not in KINDS:
         return Found(
             path, name, index,
-            f"is of type {real.suffix or '(no suffix)'}, which is not supported; use one of "
+            f"is of type {suffix or '(no suffix)'}, which is not supported; use one of "
             + ", ".join(sorted({s for s in KINDS})),
             "knowledge-type",
         )
