@@ -99,7 +99,7 @@ def _composed(
         return composed
     if isinstance(composed.data, dict):
         check(composed)
-        lint(composed)
+        lint(composed, knowledge_files=mode == "validate")
     else:
         composed.problem(
             (), "type", "an assistant file must be a mapping of keys, starting with 'version: 1'"

@@ -40,7 +40,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("facade", ("gptkit",)),
     ("runtime", ("gptkit.runtime",)),
     ("loading", ("gptkit.loading|gptkit.lint",)),  # one unit: load runs lint
-    ("parts", ("gptkit.prompts", "gptkit.tools", "gptkit.memory", "gptkit.providers")),
+    # gptkit.knowledge: documents parsed, chunked and indexed; validate's checks use its
+    # file rules (lint), and the runtime searches it. It imports nothing else of gptkit.
+    (
+        "parts",
+        (
+            "gptkit.prompts", "gptkit.tools", "gptkit.memory", "gptkit.providers",
+            "gptkit.knowledge",
+        ),
+    ),
     ("leaves", ("gptkit.errors", "gptkit.messages")),
     ("config", ("gptkit.config",)),
 ]

@@ -68,11 +68,23 @@ RECORDINGS: dict[str, Recording] = {
         "assistants/support-agent/assistant.yaml",
         "I forgot my password",
         [
-            tool_calls(call("search_kb", {"query": "reset password", "limit": 2}, id="call_kb")),
+            tool_calls(call("search_knowledge", {"query": "reset password"}, id="call_kb")),
             text("No problem! Open the sign-in page, choose \"Forgot password?\" and enter your "
-                 "email address; the reset link arrives within a few minutes. Anything else?"),
+                 "email address; the reset link arrives within a few minutes [KB-001]. "
+                 "Anything else?"),
         ],
         expect="Forgot password?",
+    ),
+    "assistants/support-agent/cassettes/yearly-refund.cassette.yaml": Recording(
+        "assistants/support-agent/assistant.yaml",
+        "I paid for a yearly plan 10 days ago. Can I still get my money back?",
+        [
+            tool_calls(call("search_knowledge", {"query": "refund yearly plan days"}, id="call_kb")),
+            text("Yes: a yearly plan is refunded in full within 14 days of the charge, so you are "
+                 "still in time [refund-policy.md, Yearly plans]. Only the billing team can issue "
+                 "it; shall I open a ticket for them?"),
+        ],
+        expect="refunded in full within 14 days",
     ),
     "examples/minimal/minimal.cassette.yaml": Recording(
         "examples/minimal/assistant.yaml",

@@ -669,7 +669,7 @@ def unknown_key_documents(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[Any, .
     where = draw(st.sampled_from(sorted(_TARGETS, key=repr)))
     known = _TARGETS[where]
     key = draw(
-        st.one_of(KEY_TEXT, st.sampled_from([*_near_misses(known), "knowledge"])).filter(
+        st.one_of(KEY_TEXT, st.sampled_from([*_near_misses(known), "knowledge_files"])).filter(
             lambda k: k not in known and not (where == () and k.startswith("x-"))
         )
     )
@@ -680,7 +680,7 @@ def unknown_key_documents(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[Any, .
 
 @settings(max_examples=200, deadline=None)
 @given(case=unknown_key_documents())
-@example(case=(copy.deepcopy(BASE_DOC) | {"knowledge": {}}, (), "knowledge"))
+@example(case=(copy.deepcopy(BASE_DOC) | {"knowledge_files": {}}, (), "knowledge_files"))
 @example(  # populate_by_name lets the models accept the attribute name of output.schema
     case=({**BASE_DOC, "output": {**BASE_DOC["output"], "schema_": {}}}, ("output",), "schema_")
 )
@@ -693,7 +693,7 @@ def test_unknown_keys_are_refused(
     path.parent.mkdir(exist_ok=True)
     path.write_text(_as_yaml(doc), encoding="utf-8")
     report = check_file(path, environ={})
-    code = "not-supported" if where == () and key == "knowledge" else "unknown-key"
+    code = "unknown-key"
     location = format_location((*where, key))
     assert any(p.code == code and p.location == location for p in report.problems), (
         location,

@@ -179,6 +179,10 @@ class _Chat:
         sys.stdout.flush()
         for warning in answer.warnings:
             err(f"gptkit: warning: {warning}")
+        if answer.passages:
+            from gptkit.cli.run import sources_block
+
+            err(sources_block(answer.passages))
 
     def command(self, text: str) -> str | None:
         name, _, rest = text.partition(" ")

@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
         export,
         import_,
         init,
+        knowledge,
         render,
         run,
         schema,
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.register(commands)
     import_.register(commands)
     export.register(commands)
+    knowledge.register(commands)
     test.register(commands)
     serve.register(commands)
     return parser

@@ -101,8 +101,17 @@ def handle(args: argparse.Namespace) -> int:
         printed.append(answer.text)
     end_line(printed)
     sys.stdout.flush()
+    if answer.passages:
+        err(sources_block(answer.passages))
     err(_usage_line(answer))
     return 0
+
+
+def sources_block(passages: list[Any]) -> str:
+    """``Sources:`` and one line per knowledge passage the model was given."""
+    lines = ["Sources:"]
+    lines.extend(f"  [{n}] {p.citation}" for n, p in enumerate(passages, start=1))
+    return "\n".join(lines)
 
 
 def end_line(printed: list[str]) -> bool:
@@ -150,4 +159,5 @@ def _json_result(session: Any, answer: Any) -> dict[str, Any]:
         "usage": usage.to_dict() if usage else None,
         "cost_usd": answer.cost_usd,
         "warnings": list(answer.warnings),
+        "passages": [p.to_dict() for p in answer.passages],
     }

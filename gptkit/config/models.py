@@ -217,6 +217,38 @@ class Limits(_Model):
     """The longest user message accepted."""
 
 
+class Embeddings(_Model):
+    """Vector search beside BM25, through the same provider and base_url as the model."""
+
+    model: Annotated[str, Field(min_length=1, examples=["text-embedding-3-small"])]
+    """The embedding model's name, such as text-embedding-3-small."""
+
+
+class Knowledge(_Model):
+    """Files the assistant searches and cites: manuals, policies, price lists."""
+
+    files: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+    """Globs of documents, relative to this file and inside the project (md, txt, rst, html, pdf, docx, csv, json)."""
+    mode: Literal["tool", "context"] = "tool"
+    """tool: the model calls search_knowledge with a query; context: the best passages for each user message go into the prompt."""
+    top_k: Annotated[int, Field(ge=1, le=50)] = 5
+    """How many passages one search returns."""
+    chunk_tokens: Annotated[int, Field(ge=16, le=8000)] = 400
+    """The size of one passage, in tokens (about four characters each)."""
+    overlap_tokens: Annotated[int, Field(ge=0, le=4000)] = 60
+    """How many tokens neighbouring passages share; less than chunk_tokens."""
+    max_file_mb: Annotated[float, Field(gt=0, le=1024)] = 25
+    """Files larger than this many megabytes are refused."""
+    embeddings: Embeddings | None = None
+    """Optional, such as {model: text-embedding-3-small}: hybrid ranking, BM25 and vectors fused by reciprocal rank."""
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Knowledge:
+        if self.overlap_tokens >= self.chunk_tokens:
+            raise ValueError("knowledge.overlap_tokens must be less than knowledge.chunk_tokens")
+        return self
+
+
 def _root_schema_extra(schema: dict[str, Any]) -> None:
     schema["patternProperties"] = {"^x-": {"description": "Free-form, ignored by gptkit."}}
     schema["not"] = {"required": ["instructions", "instructions_file"]}
@@ -268,6 +300,8 @@ class Assistant(_Model):
     """The form of the answer: text (default), or JSON matching a schema."""
     limits: Limits = Field(default_factory=Limits)
     """Bounds on one turn: tool rounds, timeouts, sizes."""
+    knowledge: Knowledge | None = None
+    """Files the assistant searches and cites (tool search_knowledge, or passages in the prompt)."""
     metadata: dict[str, Any] = Field(default_factory=dict)
     """Free-form data, kept and ignored."""
 

@@ -150,15 +150,6 @@ def _unknown_keys(error: Any, composed: Composed, path: YPath) -> None:
         where = f" in {_location(path)}" if path else ""
         hint = _did_you_mean(key, known)
         code = "unknown-key"
-        if path == () and key == "knowledge":
-            composed.problem(
-                (key,),
-                "not-supported",
-                "knowledge is not supported yet",
-                "knowledge search comes in a later version of gptkit; remove the key for now",
-                at_key=True,
-            )
-            continue
         if path == () and hint is None:
             hint = _section_hint(key)
         composed.problem((*path, key), code, f"unknown key '{key}'{where}", hint, at_key=True)

@@ -89,7 +89,7 @@ def from_object(path: Path, obj: dict[str, Any], where: str) -> Imported:
         elif kind in ("file_search", "retrieval"):
             result.lost.append(
                 "file_search: hosted by OpenAI (vector stores); the files are not in the object "
-                "(knowledge search comes in a later gptkit)"
+                "(put copies under knowledge/ and list them under knowledge.files)"
             )
             result.extension.setdefault("hosted_tools", []).append(kind)
         elif kind == "code_interpreter":

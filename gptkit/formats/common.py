@@ -245,3 +245,26 @@ def openapi_json(path: Path, text: str, field_: str) -> str | None:
     if not isinstance(data, dict):
         return None
     return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def knowledge_section(result: Imported) -> None:
+    """List the copied knowledge files (``x-imported``'s ``knowledge``) under ``knowledge:
+    files:``, so they are searched; a type gptkit does not read stays copied but unlisted."""
+    import glob
+
+    from gptkit.knowledge.files import kind_of
+
+    names = [n for n in result.extension.get("knowledge", []) if isinstance(n, str)]
+    readable = [n for n in names if kind_of(Path(n)) is not None]
+    for name in names:
+        if name not in readable:
+            result.lost.append(
+                f"knowledge file '{name}': copied, but gptkit does not read {Path(name).suffix or 'files without a suffix'}"
+                " files, so it is not searched"
+            )
+    if readable:
+        result.data["knowledge"] = {"files": [glob.escape(n) for n in readable]}
+        result.carried.append(
+            f"{len(readable)} knowledge file(s): copied under knowledge/ and searched "
+            "(knowledge.files, the search_knowledge tool)"
+        )

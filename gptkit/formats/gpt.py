@@ -18,6 +18,7 @@ from gptkit.formats.common import (
     Imported,
     ImportFailed,
     file_name,
+    knowledge_section,
     list_field,
     mapping,
     openapi_json,
@@ -113,7 +114,7 @@ def from_record(path: Path, record: Any, result: Imported | None = None) -> Impo
         result.extension.setdefault("knowledge_hosted", []).append(name)
         result.lost.append(
             f"knowledge file '{name}': hosted by OpenAI, not in the record; "
-            "put a copy under knowledge/ (knowledge search comes in a later gptkit)"
+            "put a copy under knowledge/ and list it under knowledge.files"
         )
     return result
 
@@ -240,10 +241,7 @@ def _from_folder(folder: Path) -> Imported:
         knowledge.append(name)
     if knowledge:
         result.extension["knowledge"] = knowledge
-        result.lost.append(
-            f"{len(knowledge)} knowledge file(s): copied under knowledge/, not yet searched "
-            "(knowledge search comes in a later gptkit)"
-        )
+        knowledge_section(result)
     return result
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from gptkit.formats.common import (
     Imported,
     ImportFailed,
+    knowledge_section,
     list_field,
     mapping,
     openapi_json,
@@ -114,6 +115,7 @@ def import_m365(source: Path) -> Imported:
         if key in manifest:
             result.extension[key] = manifest[key]
             result.lost.append(f"{key}: Microsoft 365 only; kept under x-imported.{key}")
+    knowledge_section(result)
     return result
 
 
@@ -155,10 +157,6 @@ def _capability(result: Imported, path: Path, folder: Path, item: dict[str, Any]
             destination = yaml_free(f"knowledge/{relative}")
             result.copies[destination] = target
             result.extension.setdefault("knowledge", []).append(destination)
-            result.lost.append(
-                f"knowledge file '{file}': copied to {destination}, not yet searched "
-                "(knowledge search comes in a later gptkit)"
-            )
         return
     what = CAPABILITIES.get(name, f"the capability '{name}'")
     result.lost.append(f"{what} ({name}): hosted by Microsoft 365 Copilot; gptkit has no such tool")

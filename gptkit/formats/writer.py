@@ -20,7 +20,7 @@ DEFAULT_MODEL = "gpt-4o"
 _ORDER = (
     "version", "name", "display_name", "description", "model", "persona",
     "instructions_format", "instructions_file", "variables", "conversation_starters",
-    "tools", "memory", "output", "limits", "metadata",
+    "tools", "knowledge", "memory", "output", "limits", "metadata",
 )
 
 

@@ -7,6 +7,7 @@ problem of a file is found in one pass. Nothing here imports or runs project cod
 from __future__ import annotations
 
 from gptkit.config.compose import Composed
+from gptkit.lint.knowledge import check_knowledge
 from gptkit.lint.templates import check_templates
 from gptkit.lint.tools import check_json_schema, check_tools
 from gptkit.lint.values import (
@@ -18,8 +19,12 @@ from gptkit.lint.values import (
 )
 
 
-def lint(composed: Composed) -> None:
-    """Run every semantic check on ``composed``, appending to ``composed.problems``."""
+def lint(composed: Composed, *, knowledge_files: bool = True) -> None:
+    """Run every semantic check on ``composed``, appending to ``composed.problems``.
+
+    ``knowledge_files=False`` (loading to run) leaves the knowledge files to the runtime, which
+    reports one it cannot read and searches the others.
+    """
     check_secrets(composed)
     if not isinstance(composed.data, dict):
         return
@@ -29,6 +34,8 @@ def lint(composed: Composed) -> None:
     check_base_url(composed)
     check_tools(composed)
     check_redact(composed)
+    if knowledge_files:
+        check_knowledge(composed)
     output = composed.data.get("output")
     if isinstance(output, dict) and isinstance(output.get("schema"), dict):
         check_json_schema(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from gptkit.knowledge.passages import Passage
 from gptkit.messages import Message, ToolCall, Usage
 
 
@@ -42,6 +43,7 @@ class Answer:
     cost_usd: float | None = None
     messages: list[Message] = field(default_factory=list)  # the turn, as stored
     warnings: list[str] = field(default_factory=list)  # what went wrong without failing the turn
+    passages: list[Passage] = field(default_factory=list)  # knowledge given to the model, cited
 
     def __str__(self) -> str:
         return self.text

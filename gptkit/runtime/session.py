@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from gptkit.prompts.render import Template
     from gptkit.providers.client import Provider
     from gptkit.runtime.dispatch import Confirm
+    from gptkit.runtime.knowledge import Knowledge
     from gptkit.runtime.transport import Network
     from gptkit.tools.base import Tool
 
@@ -100,6 +101,7 @@ class Session:
         self._tool_override = tool_override
         self._template: Template | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._knowledge: Knowledge | None = None
 
     # -- what is sent -------------------------------------------------------------------------
 
@@ -110,9 +112,23 @@ class Session:
             from gptkit.tools.registry import build_tools
 
             built = build_tools(self.assistant, self.root)
+            knowledge = self.knowledge
+            if knowledge is not None and knowledge.settings.mode == "tool":
+                search = knowledge.tool()
+                if all(t.name != search.name for t in built):
+                    built.append(search)
             override = self._tool_override
             self._tools = {t.name: override(t) if override else t for t in built}
         return self._tools
+
+    @property
+    def knowledge(self) -> Knowledge | None:
+        """The assistant's knowledge files and their index (None without ``knowledge:``)."""
+        if self._knowledge is None and self.assistant.knowledge is not None:
+            from gptkit.runtime.knowledge import for_session
+
+            self._knowledge = for_session(self)
+        return self._knowledge
 
     @property
     def provider(self) -> Provider:
@@ -304,6 +320,9 @@ class Session:
         """Close the API client, the store and the session's event loop."""
         if self._memory is not None:
             self._memory.close()
+        if self._knowledge is not None:
+            self._run(self._knowledge.aclose())
+            self._knowledge = None
         if self._provider is not None:
             self._run(self._provider.aclose())
             self._provider = None
@@ -365,6 +384,13 @@ class Session:
         turn: list[Message] = [Message("user", text)]
         finished: list[ToolFinished] = []
         usage: Usage | None = None
+        warnings: list[str] = []
+        knowledge = self.knowledge
+        if knowledge is not None:  # indexed before the first turn; unreadable files warned once
+            warnings.extend(await knowledge.aprepare())
+            knowledge.take_used()
+            if knowledge.settings.mode == "context":
+                system = f"{system}\n\n{await knowledge.acontext_block(text)}"
         memory = self.memory
         context = ToolContext(
             config.name, self.user, self.id, memory.store if config.memory.long_term else None
@@ -417,7 +443,6 @@ class Session:
         from gptkit.providers.prices import cost
 
         turn_cost = cost(self.model, usage)
-        warnings: list[str] = []
         # The summary is written before the turn is kept, so a cancelled turn leaves nothing. A
         # failed summary does not fail the turn: it is kept, and a later turn folds again.
         try:
@@ -439,7 +464,8 @@ class Session:
         self.cost_usd = (
             None if turn_cost is None or self.cost_usd is None else self.cost_usd + turn_cost
         )
-        return Answer(answer_text, output, finished, usage, turn_cost, turn, warnings)
+        passages = knowledge.take_used() if knowledge is not None else []
+        return Answer(answer_text, output, finished, usage, turn_cost, turn, warnings, passages)
 
 
 def _parse_output(config: Assistant, text: str) -> Any:

@@ -383,6 +383,8 @@ class FakeOpenAI:
             return _dumps({"object": "list", "data": [_model_card(DEFAULT_MODEL)]}).encode()
         if method == "GET" and path.startswith("/v1/models/"):
             return _dumps(_model_card(path[len("/v1/models/"):])).encode()
+        if method == "POST" and path == "/v1/embeddings":
+            return _embeddings(request.body)
         api = request.api if method == "POST" else None
         if api is None or (api == "responses" and not self.responses_api):
             return status(404, f"Invalid URL ({method} {request.path})", error_code=None)
@@ -475,3 +477,34 @@ class FakeOpenAI:
 
 def _model_card(name: str) -> dict[str, Any]:
     return {"id": name, "object": "model", "created": 0, "owned_by": "gptkit.testing"}
+
+
+EMBEDDING_DIMENSIONS = 64
+
+
+def fake_embedding(text: str) -> list[float]:
+    """The fake server's embedding of ``text``: its words hashed into 64 buckets, unit length,
+    so texts that share words are near each other (deterministic, no model)."""
+    import math
+    import re
+    import zlib
+
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in re.findall(r"[^\W_]+", text.lower()):
+        vector[zlib.crc32(word.encode()) % EMBEDDING_DIMENSIONS] += 1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [round(v / norm, 6) for v in vector]
+
+
+def _embeddings(body: Any) -> Reply | bytes:
+    """``POST /v1/embeddings``: a fake vector for each input (see :func:`fake_embedding`)."""
+    given = body.get("input") if isinstance(body, dict) else None
+    inputs = [given] if isinstance(given, str) else given
+    if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+        return status(400, "input must be a string or a list of strings (fake server)",
+                      error_code=None)
+    data = [{"object": "embedding", "index": i, "embedding": fake_embedding(text)}
+            for i, text in enumerate(inputs)]
+    model = body.get("model", "")
+    return _dumps({"object": "list", "data": data, "model": model,
+                   "usage": {"prompt_tokens": 0, "total_tokens": 0}}).encode()
