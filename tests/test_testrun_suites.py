@@ -58,9 +58,10 @@ SCRIPTS: dict[str, dict[str, list[Reply]]] = {
     },
     "assistants/support-agent/support-agent.test.yaml": {
         "password reset from the help centre": [
-            tool_calls(call("search_kb", {"query": "reset password", "limit": 2}, id="call_kb")),
-            text("No problem! Open the sign-in page, choose \"Forgot password?\" and enter your "
-                 "email address; the reset link arrives within a few minutes. Anything else?"),
+            tool_calls(call("search_knowledge", {"query": "reset password"}, id="call_kb")),
+            text("No problem! On the sign-in page choose 'Forgot password', enter your account "
+                 "email and follow the link we send (it is valid for 30 minutes). If it has not "
+                 "arrived within 5 minutes, check your spam folder. [help-centre.md]"),
         ],
         "opens a ticket for a double charge": [
             tool_calls(call("open_ticket", {"summary": "Customer was charged twice this month "
