@@ -27,6 +27,9 @@ PATTERN_MEANING = {
 
 BUILTIN_TOOLS = ("current_time", "calculator", "remember", "forget")
 MEMORY_BUILTINS = ("remember", "forget")
+
+#: The tool gptkit adds for ``knowledge: {mode: tool}`` (the default mode).
+KNOWLEDGE_TOOL = "search_knowledge"
 LATER_TOOL_TYPES = ("http", "openapi", "mcp")
 REDACT_PATTERNS = ("email", "phone", "credit_card", "api_key")
 

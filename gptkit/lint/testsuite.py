@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gptkit.config.compose import Composed, compose
-from gptkit.config.names import MEMORY_BUILTINS
+from gptkit.config.names import KNOWLEDGE_TOOL, MEMORY_BUILTINS
 from gptkit.config.problems import Problem
 from gptkit.config.testsuite_file import cassette_path, check_test_file
 
@@ -60,6 +60,9 @@ def _assistant_names(target: Path, root: Path | None) -> tuple[set[str] | None, 
     memory = data.get("memory")
     if isinstance(memory, dict) and memory.get("long_term") is True:
         tools.update(MEMORY_BUILTINS)
+    knowledge = data.get("knowledge")
+    if isinstance(knowledge, dict) and knowledge.get("mode", "tool") == "tool":
+        tools.add(KNOWLEDGE_TOOL)
     declared = data.get("variables")
     variables = set(declared) if isinstance(declared, dict) else set()
     return tools, variables

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gptkit.config.names import KNOWLEDGE_TOOL
 from gptkit.errors import GptkitError, StoreError
 from gptkit.knowledge.errors import DocumentError
 from gptkit.knowledge.files import find_files
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from gptkit.knowledge.index import FileState, Index, SyncReport
     from gptkit.tools.base import Tool
 
-TOOL_NAME = "search_knowledge"
+TOOL_NAME = KNOWLEDGE_TOOL
 RRF_K = 60  # the constant of reciprocal rank fusion: 1 / (RRF_K + rank)
 Embed = Callable[[list[str]], Awaitable[list[list[float]]]]
 
