@@ -6,7 +6,7 @@ function-level import that goes the wrong way is a cycle waiting for the first c
 
 The layers, top to bottom (a module may import its own unit, and any unit in a lower layer)::
 
-    interfaces   gptkit.cli (with gptkit.__main__), gptkit.testing
+    interfaces   gptkit.cli (with gptkit.__main__), gptkit.testing, gptkit.serve
     facade       gptkit (the public names, resolved lazily)
     runtime      gptkit.runtime
     loading      gptkit.loading, gptkit.lint (what validate and load run)
@@ -31,7 +31,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gptkit"
 
 #: Each layer and its units (a unit is a package, or a module, and everything under it).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("interfaces", ("gptkit.cli|gptkit.__main__", "gptkit.testing")),
+    # gptkit.serve: the HTTP server of `gptkit serve`, an interface like the CLI that starts it
+    ("interfaces", ("gptkit.cli|gptkit.__main__", "gptkit.testing", "gptkit.serve")),
     ("facade", ("gptkit",)),
     ("runtime", ("gptkit.runtime",)),
     ("loading", ("gptkit.loading|gptkit.lint",)),  # one unit: load runs lint
@@ -42,6 +43,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 
 #: Imports between units of one layer that the design accepts, each with its reason.
 PEER_EDGES: dict[tuple[str, str], str] = {
+    ("gptkit.cli.serve", "gptkit.serve"): (
+        "`gptkit serve` checks the files as validate does, then starts the server package"
+    ),
     ("gptkit.providers", "gptkit.tools.base"): (
         "the wire formats describe tools to the model with tools.base.ToolSpec, a plain record"
     ),

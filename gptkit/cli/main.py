@@ -13,7 +13,18 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_API, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     from gptkit import __version__
-    from gptkit.cli import chat, export, import_, init, render, run, schema, sessions, validate
+    from gptkit.cli import (
+        chat,
+        export,
+        import_,
+        init,
+        render,
+        run,
+        schema,
+        serve,
+        sessions,
+        validate,
+    )
 
     parser = argparse.ArgumentParser(
         prog="gptkit",
@@ -32,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.register(commands)
     import_.register(commands)
     export.register(commands)
+    serve.register(commands)
     return parser
 
 

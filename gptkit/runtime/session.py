@@ -188,17 +188,29 @@ class Session:
 
     # -- turns --------------------------------------------------------------------------------
 
-    async def asend(self, text: str, on_event: Callable[[Event], None] | None = None) -> Answer:
-        """One turn; ``on_event`` sees text deltas and tool activity as they happen."""
-        return await self._turn(text, on_event or (lambda event: None))
+    async def asend(
+        self,
+        text: str,
+        on_event: Callable[[Event], None] | None = None,
+        *,
+        history: list[Message] | None = None,
+    ) -> Answer:
+        """One turn; ``on_event`` sees text deltas and tool activity as they happen.
 
-    async def astream(self, text: str) -> AsyncGenerator[Event, None]:
+        ``history`` (a server's stateless call) is the past of this turn instead of the
+        conversation's: memory is neither read for it nor written with it.
+        """
+        return await self._turn(text, on_event or (lambda event: None), history)
+
+    async def astream(
+        self, text: str, *, history: list[Message] | None = None
+    ) -> AsyncGenerator[Event, None]:
         """One turn as events: text deltas, tool calls and results, then the Answer."""
         queue: asyncio.Queue[Event | BaseException] = asyncio.Queue()
 
         async def run() -> None:
             try:
-                await queue.put(await self._turn(text, queue.put_nowait))
+                await queue.put(await self._turn(text, queue.put_nowait, history))
             except BaseException as exc:  # handed to the consumer, raised there
                 await queue.put(exc)
 
@@ -242,6 +254,19 @@ class Session:
                 variables=self.variables,
                 declared=self.assistant.variables,
             )
+
+    def sibling(self, session_id: str | None) -> Session:
+        """Another conversation with the same assistant, sharing this session's API client,
+        tools and store (a server's many conversations); close only this one, not siblings."""
+        import copy
+
+        other = copy.copy(self)
+        other.id = session_id
+        other._given_store = self._given_store if self._given_store is not None else self.memory.store
+        other._provider, other._tools = self.provider, self.tools
+        other._memory, other._loop = None, None
+        other.usage, other.cost_usd = Usage(), 0.0
+        return other
 
     def reset(self, session_id: str | None = None) -> None:
         """Start a new conversation (under ``session_id`` when it is stored)."""
@@ -316,7 +341,9 @@ class Session:
                 task.exception()
             raise
 
-    async def _turn(self, text: str, emit: Callable[[Event], Any]) -> Answer:
+    async def _turn(
+        self, text: str, emit: Callable[[Event], Any], history: list[Message] | None = None
+    ) -> Answer:
         from gptkit.runtime.dispatch import Limits, dispatch, distinct_calls
         from gptkit.tools.base import ToolContext
 
@@ -348,7 +375,7 @@ class Session:
             if safe:
                 emit(TextDelta(safe))
 
-        past = self.context_messages()
+        past = self.context_messages() if history is None else list(history)
         for round_number in range(limits.max_tool_rounds + 1):
             completion = await provider.complete(self.request(past + turn, system), on_text)
             rest = redactor.flush()
@@ -388,7 +415,7 @@ class Session:
         # The summary is written before the turn is kept, so a cancelled turn leaves nothing. A
         # failed summary does not fail the turn: it is kept, and a later turn folds again.
         try:
-            summary = await memory.fold(self._summarize, turn)
+            summary = await memory.fold(self._summarize, turn) if history is None else None
         except GptkitError as exc:
             summary = None
             warnings.append(
@@ -399,7 +426,8 @@ class Session:
             usage = summary.usage if usage is None else usage + summary.usage
             summary_cost = cost(self.summary_model, summary.usage)
             turn_cost = None if turn_cost is None or summary_cost is None else turn_cost + summary_cost
-        memory.commit(turn, summary)  # only now: a failed turn leaves nothing
+        if history is None:
+            memory.commit(turn, summary)  # only now: a failed turn leaves nothing
         if usage is not None:
             self.usage = self.usage + usage
         self.cost_usd = (
