@@ -554,7 +554,7 @@
         article.classList.add("failed");
         const box = el("div", "message-error");
         box.setAttribute("role", "alert");
-        box.appendChild(el("strong", "", "The answer failed. "));
+        box.appendChild(el("strong", "", "The answer failed."));
         box.appendChild(el("span", "", message));
         if (retry) {
           const again = el("button", "button small", "Try again");
