@@ -135,11 +135,13 @@ class Server:
             self.process.stderr.close()
 
 
-def _start_server(folder: Path, fake: FakeOpenAI, model: Model) -> Server:
+def _start_server(folder: Path, fake: FakeOpenAI, model: Model, *args: str,
+                  **env_vars: str) -> Server:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     env.update(fake.env)
+    env.update(env_vars)
     process = subprocess.Popen(
-        [sys.executable, "-m", "gptkit", "serve", str(folder), "--port", "0"],
+        [sys.executable, "-m", "gptkit", "serve", str(folder), "--port", "0", *args],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         env=env, start_new_session=True,
     )
@@ -201,13 +203,15 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
+    """`gptkit serve` of the Sum Helper; parametrized indirectly, ``(args, env)`` adds options."""
     folder = tmp_path / "assistants"
     folder.mkdir()
     (folder / "assistant.yaml").write_text(ASSISTANT)
+    args, env_vars = getattr(request, "param", ((), {}))
     model = Model(calculator_turn)
     with FakeOpenAI(model) as fake:
-        running = _start_server(folder, fake, model)
+        running = _start_server(folder, fake, model, *args, **env_vars)
         try:
             yield running
         finally:
@@ -243,7 +247,7 @@ document.addEventListener("DOMContentLoaded", () => {
 def open_page(browser: Any, server: Server) -> Iterator[Callable[..., Tab]]:
     contexts: list[Any] = []
 
-    def open_(viewport: dict[str, int] | None = None, name: str = "page", **options: Any) -> Tab:
+    def open_(viewport: dict[str, int] | None = None, ready: bool = True, **options: Any) -> Tab:
         context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800},
                                       **options)
         context.set_default_timeout(WAIT_MS)
@@ -264,7 +268,8 @@ def open_page(browser: Any, server: Server) -> Iterator[Callable[..., Tab]]:
         response = page.goto(server.url)
         assert response is not None and response.ok
         assert "default-src 'self'" in (response.headers.get("content-security-policy") or "")
-        page.locator(".app.ready").wait_for()
+        if ready:
+            page.locator(".app.ready").wait_for()
         return Tab(page, problems)
 
     yield open_
@@ -475,3 +480,35 @@ def test_on_a_phone(open_page: Callable[..., Tab], server: Server) -> None:
     check(page.locator(".message")).to_have_count(0)
     check(page.locator("#assistant-name")).to_have_text("Sum Helper")
     assert tab.problems == []
+
+
+KEY = "page-test-key-0123456789"
+
+
+@pytest.mark.parametrize("server", [(("--api-key-env", "GPTKIT_PAGE_TEST_KEY"),
+                                     {"GPTKIT_PAGE_TEST_KEY": KEY})], indirect=True, ids=["key"])
+def test_a_server_with_an_api_key_asks_for_it_once(open_page: Callable[..., Tab],
+                                                   server: Server) -> None:
+    tab = open_page(ready=False)
+    page, check = tab.page, expect()
+    dialog = page.get_by_role("dialog", name="This server needs an API key")
+    check(dialog).to_be_visible()
+    tab.shot("11-api-key")
+    key = dialog.get_by_label("API key")
+    key.fill("not-the-key")
+    key.press("Enter")
+    check(dialog.get_by_role("alert")).to_have_text(
+        "The server refused that key. Check it and try again.")
+    key.fill(KEY)
+    dialog.get_by_role("button", name="Use this key").click()
+    check(dialog).not_to_be_visible()
+    check(page.locator(".starter")).to_have_count(2)
+    page.get_by_role("button", name="Add 2 and 3", exact=True).click()
+    check(page.locator(".message.assistant .message-body")).to_have_text(["You said: Add 2 and 3"])
+    # kept for this tab: a reload does not ask again
+    page.reload()
+    page.locator(".app.ready").wait_for()
+    check(page.locator(".history-item")).to_have_count(1)
+    check(dialog).not_to_be_visible()
+    assert KEY not in "".join(server.stderr)
+    assert all(problem.startswith("console error: Failed to load resource") for problem in tab.problems), tab.problems
