@@ -354,7 +354,10 @@
       const item = el("li");
       const button = el("button", "starter", starter);
       button.type = "button";
-      button.addEventListener("click", () => sendMessage(starter));
+      button.addEventListener("click", () => {
+        ui.input.focus(); // the starters go away: keep the focus where the next message is typed
+        sendMessage(starter);
+      });
       item.appendChild(button);
       ui.starters.appendChild(item);
     }
@@ -433,6 +436,7 @@
         startNew();
       } else {
         renderHistory();
+        ui.newChat.focus(); // the button that had the focus is gone
       }
       await loadHistory();
     } catch (error) {
@@ -541,6 +545,7 @@
       },
       finish(usage, cost) {
         draw();
+        stopRunningTools(tools);
         article.removeAttribute("aria-busy");
         const summary = formatUsage(usage, cost);
         meta.textContent = summary;
@@ -552,6 +557,7 @@
         if (typing) typing.remove();
         article.removeAttribute("aria-busy");
         article.classList.add("failed");
+        stopRunningTools(tools);
         const box = el("div", "message-error");
         box.setAttribute("role", "alert");
         box.appendChild(el("strong", "", "The answer failed."));
@@ -567,6 +573,14 @@
         scrollToEnd(false);
       },
     };
+  }
+
+  function stopRunningTools(container) {
+    for (const node of container.querySelectorAll(".tool.running")) {
+      node.classList.remove("running");
+      node.classList.add("stopped");
+      node.querySelector(".tool-status").textContent = "no result";
+    }
   }
 
   function toolLine(call) {
@@ -622,7 +636,6 @@
   }
 
   async function openConversation(id) {
-    if (state.streaming) return;
     hideBanner();
     try {
       const response = await request("ui/api/conversations/" + encodeURIComponent(id));
