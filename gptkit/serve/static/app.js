@@ -474,9 +474,14 @@
     if (!isNarrow()) ui.input.focus();
   }
 
+  // Follow the answer as it grows, unless the person scrolled up to read something.
+  let followAnswer = true;
+
   function scrollToEnd(force) {
-    const s = ui.scroller;
-    if (force || s.scrollHeight - s.scrollTop - s.clientHeight < 120) s.scrollTop = s.scrollHeight;
+    if (force || followAnswer) {
+      ui.scroller.scrollTop = ui.scroller.scrollHeight;
+      followAnswer = true;
+    }
   }
 
   function addUserMessage(text) {
@@ -782,6 +787,10 @@
       }
     });
     ui.input.addEventListener("input", autosize);
+    ui.scroller.addEventListener("scroll", () => {
+      const s = ui.scroller;
+      followAnswer = s.scrollHeight - s.scrollTop - s.clientHeight < 80;
+    }, { passive: true });
     ui.assistantSelect.addEventListener("change", () => {
       pickAssistant(ui.assistantSelect.value);
       startNew();
