@@ -204,11 +204,14 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
-    """`gptkit serve` of the Sum Helper; parametrized indirectly, ``(args, env)`` adds options."""
+    """`gptkit serve` of the Sum Helper; parametrized indirectly, ``(args, env, files)`` adds
+    options, environment variables and more assistant files."""
     folder = tmp_path / "assistants"
     folder.mkdir()
     (folder / "assistant.yaml").write_text(ASSISTANT)
-    args, env_vars = getattr(request, "param", ((), {}))
+    args, env_vars, files = getattr(request, "param", ((), {}, {}))
+    for name, content in files.items():
+        (folder / name).write_text(content)
     model = Model(calculator_turn)
     with FakeOpenAI(model) as fake:
         running = _start_server(folder, fake, model, *args, **env_vars)
@@ -486,7 +489,8 @@ KEY = "page-test-key-0123456789"
 
 
 @pytest.mark.parametrize("server", [(("--api-key-env", "GPTKIT_PAGE_TEST_KEY"),
-                                     {"GPTKIT_PAGE_TEST_KEY": KEY})], indirect=True, ids=["key"])
+                                     {"GPTKIT_PAGE_TEST_KEY": KEY}, {})], indirect=True,
+                         ids=["key"])
 def test_a_server_with_an_api_key_asks_for_it_once(open_page: Callable[..., Tab],
                                                    server: Server) -> None:
     tab = open_page(ready=False)
@@ -512,3 +516,117 @@ def test_a_server_with_an_api_key_asks_for_it_once(open_page: Callable[..., Tab]
     check(dialog).not_to_be_visible()
     assert KEY not in "".join(server.stderr)
     assert all(problem.startswith("console error: Failed to load resource") for problem in tab.problems), tab.problems
+
+
+POET = """\
+version: 1
+name: poet
+display_name: Haiku Poet
+description: Answers everything as a haiku.
+model:
+  name: gpt-4o-mini
+  max_retries: 0
+instructions: Answer as a haiku.
+"""
+
+
+@pytest.mark.parametrize("server", [((), {}, {"zz-poet.yaml": POET})], indirect=True,
+                         ids=["two-assistants"])
+def test_picking_another_assistant(open_page: Callable[..., Tab], server: Server) -> None:
+    tab = open_page()
+    page, check = tab.page, expect()
+    picker = page.get_by_label("Assistant", exact=True)
+    check(picker.locator("option")).to_have_text(["Sum Helper", "Haiku Poet"])
+    check(page.locator("#assistant-name")).to_have_text("Sum Helper")
+    picker.select_option(label="Haiku Poet")
+    check(page.locator("#assistant-name")).to_have_text("Haiku Poet")
+    check(page.locator("#assistant-description")).to_have_text("Answers everything as a haiku.")
+    check(page.locator(".starter")).to_have_count(0)  # it has none
+    box = page.get_by_label("Message", exact=True)
+    check(box).to_have_attribute("placeholder", "Message Haiku Poet")
+    box.fill("autumn?")
+    box.press("Enter")
+    answer = page.locator(".message.assistant").last
+    check(answer.locator(".message-role")).to_have_text("Haiku Poet")
+    check(answer.locator(".message-body")).to_have_text("You said: autumn?")
+    assert server.fake.requests[-1].body["messages"][0]["content"] == "Answer as a haiku."
+    check(page.locator(".history-meta")).to_contain_text(["Haiku Poet"])
+    tab.shot("12-second-assistant")
+    # the pick is remembered for the next visit; a conversation brings its own assistant back
+    page.goto(server.url)
+    page.locator(".app.ready").wait_for()
+    check(picker).to_have_value("poet")
+    picker.select_option(label="Sum Helper")
+    page.locator(".history-open").click()
+    check(picker).to_have_value("poet")
+    check(page.locator(".message.user .message-body")).to_have_text(["autumn?"])
+    assert tab.problems == []
+
+
+def test_keyboard_only(open_page: Callable[..., Tab], server: Server) -> None:
+    tab = open_page()
+    page, check = tab.page, expect()
+    box = page.get_by_label("Message", exact=True)
+    check(box).to_be_focused()  # ready to type on arrival
+    page.keyboard.press("Shift+Tab")
+    check(page.get_by_role("button", name="Add 2 and 3", exact=True)).to_be_focused()
+    page.keyboard.press("Enter")
+    check(page.locator(".message.assistant .message-body")).to_have_text(["You said: Add 2 and 3"])
+    check(box).to_be_focused()  # the starters are gone; the focus is where the next message goes
+    page.keyboard.type("and 4")
+    page.keyboard.press("Enter")
+    check(page.locator(".message.user .message-body")).to_have_text(["Add 2 and 3", "and 4"])
+    check(page.locator(".message.assistant .message-body")).to_have_text(
+        ["You said: Add 2 and 3", "You said: and 4"])
+    # the history and the delete dialog work from the keyboard too
+    delete = page.get_by_role("button", name="Delete conversation: Add 2 and 3")
+    delete.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Delete this conversation?")
+    check(dialog.get_by_role("button", name="Cancel")).to_be_focused()  # the safe choice first
+    page.keyboard.press("Escape")
+    check(dialog).not_to_be_visible()
+    check(page.locator(".history-item")).to_have_count(1)
+    assert tab.problems == []
+
+
+def test_a_tool_that_fails_and_a_conversation_already_answering(
+        open_page: Callable[..., Tab], server: Server) -> None:
+    def answer(request: RecordedRequest) -> Reply:
+        if request.last_user_text() != "what is 2 +* 2":
+            return text("Hello.")
+        if request.ends_with_user():
+            return tool_calls(call("calculator", {"expression": "2 +* 2"}, id="call_bad"))
+        # long enough for a second tab to open the conversation and try to send
+        return stall(text("That expression does not work.", usage=(10, 5)), after=2, seconds=8)
+
+    server.model.answer = answer
+    first = open_page()
+    page, check = first.page, expect()
+    box = page.get_by_label("Message", exact=True)
+    box.fill("hi")
+    box.press("Enter")
+    check(page.locator(".message.assistant .message-body")).to_have_text(["Hello."])
+    box.fill("what is 2 +* 2")
+    box.press("Enter")
+    tool = page.locator(".tool")
+    check(tool).to_have_class(re.compile(r"\berror\b"))
+    check(tool.locator(".tool-status")).to_have_text("failed")
+    check(tool.locator(".tool-result")).to_contain_text("2 +* 2")
+    answer_node = page.locator(".message.assistant").last
+    check(answer_node).to_have_attribute("aria-busy", "true")
+    # the same conversation in a second tab, while the first still streams its answer
+    second = open_page()
+    other = second.page
+    other.goto(page.url)
+    other.locator(".app.ready").wait_for()
+    check(other.locator(".message.user .message-body")).to_have_text(["hi"])
+    other_box = other.get_by_label("Message", exact=True)
+    other_box.fill("me too")
+    other_box.press("Enter")
+    check(other.locator(".message-error")).to_contain_text(
+        "This conversation is still answering an earlier message")
+    second.shot("13-conversation-busy")
+    check(answer_node.locator(".message-body")).to_have_text("That expression does not work.")
+    check(answer_node).not_to_have_attribute("aria-busy", "true")
+    first.shot("14-tool-failed")

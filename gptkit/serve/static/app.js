@@ -131,6 +131,12 @@
     }
   }
 
+  /** A server message as a sentence: it may start in lower case ("the model API failed: ..."). */
+  function sentence(text) {
+    const value = String(text || "").trim();
+    return value.charAt(0).toUpperCase() + value.slice(1);
+  }
+
   function shorten(text, length) {
     const flat = String(text || "").replace(/\s+/g, " ").trim();
     return flat.length > length ? flat.slice(0, length - 1) + "…" : flat;
@@ -286,7 +292,7 @@
   let bannerRetry = null;
 
   function showBanner(message, retry) {
-    ui.bannerText.textContent = message;
+    ui.bannerText.textContent = sentence(message);
     bannerRetry = retry || null;
     ui.bannerRetry.hidden = !retry;
     ui.banner.hidden = false;
@@ -376,6 +382,9 @@
   // -------------------------------------------------------------------------------------
 
   function renderHistory() {
+    // a re-render (after each answer) must not take the focus away from a keyboard user
+    const active = document.activeElement;
+    const focused = active && ui.history.contains(active) ? active.dataset.focusKey : null;
     ui.history.textContent = "";
     ui.historyEmpty.hidden = state.conversations.length > 0;
     for (const item of state.conversations) {
@@ -391,6 +400,7 @@
       meta.textContent = bits.filter(Boolean).join(" · ");
       open.appendChild(meta);
       if (usage) open.appendChild(el("span", "history-usage", usage));
+      open.dataset.focusKey = "open:" + item.id;
       open.addEventListener("click", () => {
         location.hash = "#/c/" + item.id;
         closeSidebar(false);
@@ -400,10 +410,15 @@
       remove.setAttribute("aria-label", "Delete conversation: " + (item.title || "Untitled conversation"));
       remove.title = "Delete";
       remove.appendChild(el("span", "trash-icon"));
+      remove.dataset.focusKey = "delete:" + item.id;
       remove.addEventListener("click", () => confirmDelete(item));
       li.appendChild(open);
       li.appendChild(remove);
       ui.history.appendChild(li);
+    }
+    if (focused) {
+      const again = Array.from(ui.history.querySelectorAll("button")).find((b) => b.dataset.focusKey === focused);
+      (again || ui.newChat).focus();
     }
   }
 
@@ -566,7 +581,7 @@
         const box = el("div", "message-error");
         box.setAttribute("role", "alert");
         box.appendChild(el("strong", "", "The answer failed."));
-        box.appendChild(el("span", "", message));
+        box.appendChild(el("span", "", sentence(message)));
         if (retry) {
           const again = el("button", "button small", "Try again");
           again.type = "button";
@@ -708,7 +723,10 @@
       });
       if (!response.ok) {
         let why = await errorMessage(response);
-        if (response.status === 409) why = "This conversation is still answering an earlier message. " + why;
+        if (response.status === 409) {
+          why = "This conversation is still answering an earlier message (perhaps in another " +
+            "tab or program). Wait for that answer, then try again.";
+        }
         throw new PageError(why, "http", response.status);
       }
       await readEvents(response, (type, data) => {
