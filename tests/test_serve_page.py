@@ -401,7 +401,7 @@ def test_history_reopens_and_deletes_a_conversation(open_page: Callable[..., Tab
 def test_html_in_an_answer_is_shown_as_text_and_runs_nothing(open_page: Callable[..., Tab],
                                                             server: Server) -> None:
     server.model.answer = lambda request: text(HOSTILE)
-    tab = open_page()
+    tab = open_page(color_scheme="dark")
     page, check = tab.page, expect()
     box = page.get_by_label("Message", exact=True)
     box.fill("show me some HTML <b>please</b>")

@@ -531,6 +531,7 @@
       wait() {
         article.setAttribute("aria-busy", "true");
         body.appendChild(el("span", "typing", ""));
+        body.lastChild.setAttribute("role", "img");
         body.lastChild.setAttribute("aria-label", "The assistant is answering");
         for (let i = 0; i < 3; i++) body.lastChild.appendChild(el("span", "dot"));
       },
@@ -840,7 +841,10 @@
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(code).then(copied, () => { button.textContent = "Copy failed"; });
       } else {
-        button.textContent = "Select and copy";
+        // no clipboard API outside a secure context: select the code for Ctrl+C / the menu
+        window.getSelection().selectAllChildren(button.closest(".code-block").querySelector("code"));
+        button.textContent = "Selected";
+        setTimeout(() => { button.textContent = "Copy"; }, 1500);
       }
     });
     window.addEventListener("hashchange", () => {
