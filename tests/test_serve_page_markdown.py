@@ -118,6 +118,11 @@ EXAMPLES = [
      'aria-label="Copy the code block">Copy</button></div><pre tabindex="0"><code>unclosed, '
      "still streaming</code></pre></div>"),
     ("**not closed yet", "<p>**not closed yet</p>"),
+    ("``a ` b`` and `x`", "<p><code>a ` b</code> and <code>x</code></p>"),
+    ("[Foo](https://en.wikipedia.org/wiki/Foo_(bar)) [a [b](https://x.example/)",
+     f'<p><a href="https://en.wikipedia.org/wiki/Foo_(bar)" {LINK}>Foo</a> '
+     f'[a <a href="https://x.example/" {LINK}>b</a></p>'),
+    ("[`code` label](https://x.example/)", f'<p><a href="https://x.example/" {LINK}><code>code</code> label</a></p>'),
 ]
 
 

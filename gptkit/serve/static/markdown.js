@@ -68,73 +68,115 @@
     return ch !== undefined && /[!-/:-@[-`{-~]/.test(ch);
   }
 
-  /** Index of the closing delimiter `delim` for an opener ending at `from`, or -1. */
-  function findCloser(text, delim, from) {
-    let i = from;
+  /** Every place in `text` where `delim` can close emphasis, in order. */
+  function closersOf(text, delim) {
+    const places = [];
+    let i = 0;
     while (i < text.length) {
       const found = text.indexOf(delim, i);
-      if (found < 0) return -1;
+      if (found < 0) break;
       const before = text[found - 1];
       const after = text[found + delim.length];
       const escaped = before === "\\";
       const single = delim.length === 1;
       const doubled = single && (after === delim || before === delim);
       const wordAfter = delim[0] === "_" && after !== undefined && /\w/.test(after);
-      if (found > from && !isSpace(before) && !escaped && !doubled && !wordAfter) return found;
+      if (!isSpace(before) && !escaped && !doubled && !wordAfter) places.push(found);
       i = found + delim.length;
+    }
+    return places;
+  }
+
+  /** A finder of the closing `delim` after an opener whose content starts at `from` (or -1);
+   * the closers are found once per text, so many unclosed openers stay cheap. */
+  function closerFinder(text) {
+    const cache = new Map();
+    return (delim, from) => {
+      let places = cache.get(delim);
+      if (!places) {
+        places = closersOf(text, delim);
+        cache.set(delim, places);
+      }
+      let low = 0;
+      let high = places.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if (places[mid] > from) high = mid;
+        else low = mid + 1;
+      }
+      return low < places.length ? places[low] : -1;
+    };
+  }
+
+  /** The length of the run of `ch` starting at `i`. */
+  function runLength(text, i, ch) {
+    let n = 0;
+    while (text[i + n] === ch) n++;
+    return n;
+  }
+
+  /** Where the code span opened by the backtick run at `i` closes (a run of the same length),
+   * or -1. */
+  function codeClose(text, i) {
+    const n = runLength(text, i, "`");
+    let at = text.indexOf("`", i + n);
+    while (at >= 0) {
+      const m = runLength(text, at, "`");
+      if (m === n) return at;
+      at = text.indexOf("`", at + m);
     }
     return -1;
   }
 
-  /** The end of a [...] starting at `open` (index of "["), or -1. */
-  function matchBracket(text, open) {
-    let depth = 0;
-    for (let i = open; i < text.length; i++) {
+  /** Every matched "[" -> "]" (skipping escapes and code spans), found in one pass, so that
+   * "[[[[..." stays linear. */
+  function bracketPairs(text) {
+    const pairs = new Map();
+    const open = [];
+    for (let i = 0; i < text.length; i++) {
       const ch = text[i];
       if (ch === "\\") {
         i++;
       } else if (ch === "[") {
-        depth++;
+        open.push(i);
       } else if (ch === "]") {
-        depth--;
-        if (depth === 0) return i;
+        if (open.length) pairs.set(open.pop(), i);
       } else if (ch === "`") {
-        const run = /^`+/.exec(text.slice(i))[0];
-        const close = text.indexOf(run, i + run.length);
-        if (close > 0) i = close + run.length - 1;
+        const close = codeClose(text, i);
+        i = close >= 0 ? close + runLength(text, close, "`") - 1 : i + runLength(text, i, "`") - 1;
       }
     }
-    return -1;
+    return pairs;
   }
 
-  /** The destination of "(url "title")" starting at `open` (index of "("): [url, end] or null. */
-  function matchDestination(text, open) {
-    let depth = 0;
-    for (let i = open; i < text.length; i++) {
+  /** Every matched "(" -> ")" (skipping escapes), found in one pass. */
+  function parenPairs(text) {
+    const pairs = new Map();
+    const open = [];
+    for (let i = 0; i < text.length; i++) {
       const ch = text[i];
-      if (ch === "\\") {
-        i++;
-      } else if (ch === "(") {
-        depth++;
-      } else if (ch === ")") {
-        depth--;
-        if (depth === 0) {
-          let inside = text.slice(open + 1, i).trim();
-          const titled = /^(\S+)\s+(?:"[^"]*"|'[^']*'|\([^)]*\))$/.exec(inside);
-          if (titled) inside = titled[1];
-          if (inside.startsWith("<") && inside.endsWith(">")) inside = inside.slice(1, -1);
-          return [inside, i];
-        }
-      } else if (ch === "\n" && depth > 0 && text[i + 1] === "\n") {
-        return null;
-      }
+      if (ch === "\\") i++;
+      else if (ch === "(") open.push(i);
+      else if (ch === ")" && open.length) pairs.set(open.pop(), i);
     }
-    return null;
+    return pairs;
+  }
+
+  /** The destination of "(url "title")" whose "(" is at `open` and ")" at `close`. */
+  function destination(text, open, close) {
+    let inside = text.slice(open + 1, close).trim();
+    const titled = /^(\S+)\s+(?:"[^"]*"|'[^']*'|\([^)]*\))$/.exec(inside);
+    if (titled) inside = titled[1];
+    if (inside.startsWith("<") && inside.endsWith(">")) inside = inside.slice(1, -1);
+    return inside;
   }
 
   const BARE_URL = /^(?:https?:\/\/|mailto:)[^\s<>"'`]+/i;
 
   function inline(text, parent, depth, inLink) {
+    const findCloser = closerFinder(text);
+    let brackets = null;
+    let parens = null;
     let buffer = "";
     const flush = () => {
       if (buffer) {
@@ -167,30 +209,26 @@
         continue;
       }
       if (ch === "`") {
-        const run = /^`+/.exec(rest)[0];
-        const close = text.indexOf(run, i + run.length);
-        let closeOk = close;
-        while (closeOk >= 0 && text[closeOk + run.length] === "`") {
-          closeOk = text.indexOf(run, closeOk + run.length + 1);
-        }
-        if (closeOk > 0) {
+        const run = runLength(text, i, "`");
+        const close = codeClose(text, i);
+        if (close > 0) {
           flush();
-          let code = text.slice(i + run.length, closeOk).replace(/\n/g, " ");
+          let code = text.slice(i + run, close).replace(/\n/g, " ");
           if (code.length > 2 && code.startsWith(" ") && code.endsWith(" ")) code = code.slice(1, -1);
           const node = el("code");
           node.textContent = code;
           parent.appendChild(node);
-          i = closeOk + run.length;
+          i = close + run;
           continue;
         }
-        buffer += run;
-        i += run.length;
+        buffer += text.slice(i, i + run);
+        i += run;
         continue;
       }
       if (depth < MAX_DEPTH && (rest.startsWith("**") || rest.startsWith("__") || rest.startsWith("~~"))) {
         const delim = rest.slice(0, 2);
         const wordBefore = delim === "__" && i > 0 && /\w/.test(text[i - 1]);
-        const close = !isSpace(text[i + 2]) && !wordBefore ? findCloser(text, delim, i + 2) : -1;
+        const close = !isSpace(text[i + 2]) && !wordBefore ? findCloser(delim, i + 2) : -1;
         if (close > 0) {
           flush();
           const node = el(delim === "~~" ? "del" : "strong");
@@ -202,7 +240,7 @@
       }
       if (depth < MAX_DEPTH && (ch === "*" || ch === "_") && text[i + 1] !== ch) {
         const wordBefore = ch === "_" && i > 0 && /\w/.test(text[i - 1]);
-        const close = !isSpace(text[i + 1]) && !wordBefore ? findCloser(text, ch, i + 1) : -1;
+        const close = !isSpace(text[i + 1]) && !wordBefore ? findCloser(ch, i + 1) : -1;
         if (close > 0) {
           flush();
           const node = el("em");
@@ -214,29 +252,29 @@
       }
       if (!inLink && (ch === "[" || (ch === "!" && text[i + 1] === "["))) {
         const open = ch === "!" ? i + 1 : i;
-        const close = matchBracket(text, open);
-        if (close > 0 && text[close + 1] === "(") {
-          const destination = matchDestination(text, close + 1);
-          if (destination) {
-            const label = text.slice(open + 1, close);
-            const href = safeHref(destination[0]);
-            flush();
-            if (href) {
-              link(href, parent, (a) => {
-                if (ch === "!") {
-                  a.className = "md-image-link";
-                  a.textContent = label ? "Image: " + label : "Image";
-                } else {
-                  inline(label || href, a, depth + 1, true);
-                }
-              });
-            } else {
-              // not a link we may follow: show what the model wrote, as text
-              buffer += text.slice(i, destination[1] + 1);
-            }
-            i = destination[1] + 1;
-            continue;
+        brackets = brackets || bracketPairs(text);
+        const close = brackets.has(open) ? brackets.get(open) : -1;
+        parens = close > 0 && text[close + 1] === "(" ? parens || parenPairs(text) : parens;
+        const end = close > 0 && parens && parens.has(close + 1) ? parens.get(close + 1) : -1;
+        if (end > 0) {
+          const label = text.slice(open + 1, close);
+          const href = safeHref(destination(text, close + 1, end));
+          flush();
+          if (href) {
+            link(href, parent, (a) => {
+              if (ch === "!") {
+                a.className = "md-image-link";
+                a.textContent = label ? "Image: " + label : "Image";
+              } else {
+                inline(label || href, a, depth + 1, true);
+              }
+            });
+          } else {
+            // not a link we may follow: show what the model wrote, as text
+            buffer += text.slice(i, end + 1);
           }
+          i = end + 1;
+          continue;
         }
       }
       if (!inLink && ch === "<") {
