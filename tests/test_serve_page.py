@@ -109,7 +109,7 @@ def calculator_turn(request: RecordedRequest) -> Reply:
         if request.ends_with_user():
             return tool_calls(call("calculator", {"expression": "6*7"}, id="call_calc"),
                               usage=(310, 12))
-        return stall(text(ANSWER, usage=(350, 24)), after=2, seconds=1.5)
+        return stall(text(ANSWER, usage=(350, 24)), after=2, seconds=4)
     return text(f"You said: {asked}", usage=(100, 5))
 
 

@@ -401,6 +401,7 @@
       open.appendChild(meta);
       if (usage) open.appendChild(el("span", "history-usage", usage));
       open.dataset.focusKey = "open:" + item.id;
+      open.title = item.title || "Untitled conversation";
       open.addEventListener("click", () => {
         location.hash = "#/c/" + item.id;
         closeSidebar(false);
