@@ -57,7 +57,7 @@ def assistant_yaml(name: str, *, store: str | None = None, policy: str = "window
     if store:
         memory += f"  store: {store}\n"
     output = ("output:\n  format: json\n  schema:\n    type: object\n"
-              "    required: [sum]\n    properties:\n      sum: {type: integer}\n"
+              "    required: [sum]\n    additionalProperties: false\n    properties:\n      sum: {type: integer}\n"
               if output_json else "")
     return f"""version: 1
 name: {name}

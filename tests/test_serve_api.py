@@ -12,9 +12,9 @@ from pathlib import Path
 
 import openai
 import pytest
+from serve_helpers import KEY, Serve, http, write_project
 
 from gptkit.testing import FakeOpenAI, call, text, tool_calls
-from serve_helpers import KEY, Serve, http, write_project
 
 APIS = ["chat", "responses"]
 
@@ -130,6 +130,29 @@ def test_tools_run_in_the_server_and_the_client_sees_the_final_answer(
     assert [(r.call_id, r.output) for r in second.tool_results()] == [("c1", "5")]
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+def test_a_json_answer_comes_whole_once_checked_against_the_schema(
+        stream: bool, tmp_path: Path) -> None:
+    from gptkit.testing import json_answer
+
+    folder = write_project(tmp_path / "a", ("summer",), output_json=True)
+    with FakeOpenAI([json_answer({"sum": 5}), json_answer({"total": "five"})]) as model, \
+            Serve([folder], model.url, home=tmp_path) as serve:
+        client = serve.client()
+        got = client.chat.completions.create(
+            model="summer", messages=[{"role": "user", "content": "2+3"}], stream=stream)
+        if stream:
+            pieces = [c.choices[0].delta.content for c in got if c.choices and c.choices[0].delta.content]
+        else:
+            pieces = [got.choices[0].message.content]
+        with pytest.raises(openai.InternalServerError) as wrong:
+            client.chat.completions.create(
+                model="summer", messages=[{"role": "user", "content": "again"}])
+    assert len(pieces) == 1 and json.loads(pieces[0]) == {"sum": 5}
+    assert "does not match output.schema" in wrong.value.body["message"]
+    assert wrong.value.body["code"] == "turn_failed"
+
+
 def test_a_confirm_tool_is_refused_and_the_model_is_told(project: Path, tmp_path: Path) -> None:
     log = tmp_path / "tools.jsonl"
     script = [tool_calls(call("book", {"city": "Porto"}, id="b1")), text("I could not book.")]
@@ -212,7 +235,7 @@ def test_secrets_never_reach_answers_or_logs(project: Path, tmp_path: Path) -> N
             model="adder", messages=[{"role": "user", "content": "the key?"}])
         chunks = list(serve.client().chat.completions.create(
             model="adder", messages=[{"role": "user", "content": "again?"}], stream=True))
-        lines = serve.wait_log(2)
+        serve.wait_log(2)
     streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert KEY not in whole.choices[0].message.content and "***" in whole.choices[0].message.content
     assert KEY not in streamed and "***" in streamed
@@ -278,3 +301,27 @@ def test_a_file_with_errors_stops_the_start_with_the_report(tmp_path: Path) -> N
     assert "broken.yaml" in result.stderr and "not started" in result.stderr
     empty = run_serve([tmp_path / "nothing-here"])
     assert empty.returncode == 2 and "no such file or folder" in empty.stderr
+
+
+def test_two_assistants_with_one_name_stop_the_start(tmp_path: Path) -> None:
+    from serve_helpers import assistant_yaml, run_serve
+
+    folder = write_project(tmp_path / "a", ("adder",))
+    (folder / "copy.yaml").write_text(assistant_yaml("adder"))
+    result = run_serve([folder])
+    assert result.returncode == 1 and "both named 'adder'" in result.stderr
+
+
+def test_only_the_serve_command_imports_the_web_stack() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from gptkit.cli.main import main; import contextlib, io\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    main(['validate', 'assistants/'])\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('starlette', 'uvicorn', 'gptkit') and m.startswith(('starlette', 'uvicorn', 'gptkit.serve'))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[1], timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

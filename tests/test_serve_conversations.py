@@ -6,6 +6,9 @@ conversations. The openai client against a real serve process; the fake model be
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -114,6 +117,12 @@ def test_a_conversation_id_keeps_the_conversation_as_chat_does(
         ("user", "one"), ("assistant", "echo: one"), ("user", "two"), ("assistant", "echo: two"),
         ("user", "three"), ("assistant", "echo: three")]
     assert bad_id.value.body["code"] == "invalid_conversation_id"
+    # the same session `gptkit chat --session trip-1` would resume
+    shown = subprocess.run([sys.executable, "-m", "gptkit", "sessions", "show", "trip-1"],
+                           capture_output=True, text=True, timeout=60,
+                           env={**os.environ, "GPTKIT_HOME": str(home)})
+    assert shown.returncode == 0, shown.stderr
+    assert "adder" in shown.stdout and "echo: three" in shown.stdout
 
 
 def test_responses_continue_with_previous_response_id_and_conversation(
@@ -283,3 +292,33 @@ def test_a_failed_page_turn_ends_with_an_error_event_and_keeps_nothing(
     (kind, data), = [e for e in sse_events(turn.text) if e[0] in ("done", "error")]
     assert kind == "error" and data["code"] == "model_api_error" and data["message"]
     assert shown.status_code == 404
+
+
+def test_a_stream_the_client_drops_keeps_nothing_and_frees_the_conversation(
+        project: Path, tmp_path: Path) -> None:
+    from gptkit.testing import stall
+
+    home = tmp_path / "home"
+    script = [stall(then=text("a long answer that never ends"), after=3, seconds=30),
+              text("echo: again")]
+    with FakeOpenAI(script) as model, Serve([project], model.url, home=home) as serve:
+        client = serve.client()
+        stream = client.chat.completions.create(
+            model="adder", messages=[{"role": "user", "content": "tell me"}], stream=True,
+            extra_headers={"X-Conversation-Id": "dropped-1"})
+        for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                break  # the person pressed stop
+        stream.close()
+        deadline = time.monotonic() + 20
+        while True:  # the server notices the drop, cancels the turn and frees the conversation
+            try:
+                again = client.chat.completions.create(
+                    model="adder", messages=[{"role": "user", "content": "again"}],
+                    extra_headers={"X-Conversation-Id": "dropped-1"})
+                break
+            except openai.ConflictError:
+                assert time.monotonic() < deadline, "the dropped turn kept the conversation"
+                time.sleep(0.05)
+    assert again.choices[0].message.content == "echo: again"
+    assert stored(home, "dropped-1") == [("user", "again"), ("assistant", "echo: again")]

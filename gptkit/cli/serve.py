@@ -97,6 +97,7 @@ def handle(args: argparse.Namespace) -> int:
     names = ", ".join(sorted(assistants.by_name))
     err(f"gptkit serve: {len(configs)} assistant(s) ({names}) on http://{shown}:{port}/ "
         "(web chat at /, OpenAI-compatible API at /v1); Ctrl-C stops")
+    _warn_about_reach(args, key)
     app = build_app(options, assistants)
     config = uvicorn.Config(app, access_log=False, log_level="warning", lifespan="on",
                             server_header=False, timeout_graceful_shutdown=5)
@@ -121,6 +122,20 @@ def _api_key(args: argparse.Namespace) -> str | None | int:
             "network you trust, --insecure-no-auth)")
         return 2
     return None
+
+
+def _warn_about_reach(args: argparse.Namespace, key: str | None) -> None:
+    """Say what a start beyond this machine lets in."""
+    from gptkit.serve.options import is_loopback, is_wildcard
+
+    if is_loopback(args.host):
+        return
+    if key is None:
+        err(f"gptkit serve: warning: listening on {args.host} without an API key "
+            "(--insecure-no-auth): anyone who can reach it can use the assistants and their tools")
+    if is_wildcard(args.host) and not args.allowed_host:
+        err("gptkit serve: note: requests must name this server as localhost or 127.0.0.1 in "
+            "their Host header; add --allowed-host NAME for each name other machines use")
 
 
 def _load(args: argparse.Namespace) -> list[Any] | int:

@@ -43,7 +43,7 @@ def allowed_hosts(options: ServeOptions) -> set[str] | None:
     """The host names the Host header may carry (lower case, no port); None: any."""
     if "*" in options.allowed_hosts:
         return None
-    names = set(LOOPBACK_NAMES) | {h.lower().strip("[]") for h in options.allowed_hosts}
+    names = set(LOOPBACK_NAMES) | {host_name(h) for h in options.allowed_hosts}
     if not is_wildcard(options.host):
         names.add(options.host.lower().strip("[]"))
     return names
@@ -159,12 +159,14 @@ class Guard:
         except ApiError as error:  # raised outside a route (the body limit while reading)
             if not started:
                 await send_error(send, error)
-        except Exception as exc:
-            print(f"gptkit serve: internal error: {type(exc).__name__} "
-                  f"on {scope.get('method')} {scope.get('path', '')[:200]}", file=sys.stderr)
-            if not started:
-                from gptkit.serve.errors import from_turn
+        except Exception as exc:  # a store that failed, or a bug: said without a traceback
+            from gptkit.errors import GptkitError
+            from gptkit.serve.errors import from_turn
 
+            if not isinstance(exc, GptkitError):
+                print(f"gptkit serve: internal error: {type(exc).__name__} "
+                      f"on {scope.get('method')} {scope.get('path', '')[:200]}", file=sys.stderr)
+            if not started:
                 await send_error(send, from_turn(exc))
 
 
