@@ -630,3 +630,46 @@ def test_a_tool_that_fails_and_a_conversation_already_answering(
     check(answer_node.locator(".message-body")).to_have_text("That expression does not work.")
     check(answer_node).not_to_have_attribute("aria-busy", "true")
     first.shot("14-tool-failed")
+
+
+def test_stopping_an_answer_keeps_nothing_of_it(open_page: Callable[..., Tab],
+                                                server: Server) -> None:
+    def answer(request: RecordedRequest) -> Reply:
+        if request.last_user_text() == "tell me a long story":
+            return stall(text("Once upon a time, far away, there lived a fake model."), after=2,
+                         seconds=60)
+        return text(f"You said: {request.last_user_text()}")
+
+    server.model.answer = answer
+    tab = open_page()
+    page, check = tab.page, expect()
+    box = page.get_by_label("Message", exact=True)
+    box.fill("hello")
+    box.press("Enter")
+    check(page.locator(".message.assistant .message-body")).to_have_text(["You said: hello"])
+    box.fill("tell me a long story")
+    box.press("Enter")
+    story = page.locator(".message.assistant").last
+    check(story.locator(".message-body")).to_contain_text("Once")
+    send, stop = page.get_by_role("button", name="Send"), page.get_by_role("button", name="Stop")
+    check(send).to_be_hidden()
+    stop.click()
+    check(story.locator(".message-note")).to_have_text("Stopped. Nothing of this turn was kept.")
+    check(story).not_to_have_attribute("aria-busy", "true")
+    check(stop).to_be_hidden()
+    check(send).to_be_visible()
+    check(box).to_be_focused()
+    tab.shot("15-stopped")
+    # the stored conversation has the first turn only
+    page.reload()
+    page.locator(".app.ready").wait_for()
+    check(page.locator(".message.user .message-body")).to_have_text(["hello"])
+    check(page.locator(".message.assistant .message-body")).to_have_text(["You said: hello"])
+    # Escape in the message box stops too
+    box.fill("tell me a long story")
+    box.press("Enter")
+    again = page.locator(".message.assistant").last
+    check(again.locator(".message-body")).to_contain_text("Once")
+    box.press("Escape")
+    check(again.locator(".message-note")).to_have_text("Stopped. Nothing of this turn was kept.")
+    assert tab.problems == []

@@ -40,6 +40,7 @@
     composer: $("composer"),
     input: $("composer-input"),
     send: $("send-button"),
+    stop: $("stop-button"),
     keyDialog: $("key-dialog"),
     keyForm: $("key-form"),
     keyInput: $("key-input"),
@@ -55,6 +56,7 @@
     conversation: null, // {id, assistant, title, usage, cost_usd, stored}
     conversations: [],
     streaming: false,
+    stopper: null, // the AbortController of the answer in progress
   };
 
   // -------------------------------------------------------------------------------------
@@ -474,7 +476,9 @@
   function setStreaming(on) {
     state.streaming = on;
     ui.send.disabled = on;
-    ui.send.setAttribute("aria-label", on ? "Send (wait for the answer to finish)" : "Send");
+    ui.send.hidden = on;
+    ui.stop.hidden = !on;
+    if (!on) state.stopper = null;
     ui.app.classList.toggle("streaming", on);
     for (const button of ui.starters.querySelectorAll("button")) button.disabled = on;
   }
@@ -572,6 +576,17 @@
         const summary = formatUsage(usage, cost);
         meta.textContent = summary;
         meta.hidden = !summary;
+      },
+      stopped() {
+        if (pending) draw();
+        const typing = body.querySelector(".typing");
+        if (typing) typing.remove();
+        article.removeAttribute("aria-busy");
+        article.classList.add("stopped");
+        stopRunningTools(tools);
+        meta.hidden = true;
+        article.appendChild(el("p", "message-note", "Stopped. Nothing of this turn was kept."));
+        scrollToEnd(false);
       },
       fail(message, retry) {
         if (pending) draw();
@@ -717,8 +732,11 @@
       sendMessage(message);
     };
     let ended = false;
+    const stopper = new AbortController();
+    state.stopper = stopper;
     try {
       const response = await request("ui/api/conversations/" + encodeURIComponent(conversation.id) + "/turn", {
+        signal: stopper.signal,
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
         body: JSON.stringify({ assistant: conversation.assistant, message: message }),
@@ -762,7 +780,11 @@
         throw new PageError("The connection to the server was lost before the answer finished.", "stream");
       }
     } catch (error) {
-      if (!ended) {
+      if (ended) {
+        /* the answer was complete */
+      } else if (stopper.signal.aborted) {
+        answer.stopped(); // the server cancels a turn whose stream was dropped
+      } else {
         answer.fail(error instanceof PageError ? error.message : String(error), retry);
       }
     } finally {
@@ -778,6 +800,11 @@
   // -------------------------------------------------------------------------------------
   // Wiring
   // -------------------------------------------------------------------------------------
+
+  function stopAnswer() {
+    if (state.stopper) state.stopper.abort();
+    ui.input.focus();
+  }
 
   function conversationFromHash() {
     const match = /^#\/c\/([^/]+)$/.exec(location.hash);
@@ -800,7 +827,13 @@
       autosize();
       sendMessage(text);
     });
+    ui.stop.addEventListener("click", stopAnswer);
     ui.input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && state.streaming) {
+        event.preventDefault();
+        stopAnswer();
+        return;
+      }
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
         event.preventDefault();
         ui.composer.requestSubmit();
