@@ -353,10 +353,12 @@
     const assistant = state.byId.get(state.assistant);
     ui.welcome.hidden = Boolean(state.conversation && state.conversation.stored) || ui.log.childElementCount > 0;
     ui.assistantName.textContent = assistant ? assistant.name || assistant.id : "";
-    ui.assistantDescription.textContent = assistant ? assistant.description || "" : "";
-    ui.assistantDescription.hidden = !(assistant && assistant.description);
-    ui.starters.textContent = "";
     const starters = (assistant && assistant.starters) || [];
+    const description = assistant ? assistant.description || "" : "";
+    ui.assistantDescription.textContent = description ||
+      (assistant && !starters.length ? "Send a message to start a conversation." : "");
+    ui.assistantDescription.hidden = !ui.assistantDescription.textContent;
+    ui.starters.textContent = "";
     ui.startersTitle.hidden = starters.length === 0;
     for (const starter of starters) {
       const item = el("li");
