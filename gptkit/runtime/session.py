@@ -105,7 +105,8 @@ class Session:
         if self._tools is None:
             from gptkit.tools.registry import build_tools
 
-            self._tools = {t.name: t for t in build_tools(self.assistant, self.root)}
+            tools = build_tools(self.assistant, self.root, environ=self.environ)
+            self._tools = {t.name: t for t in tools}
         return self._tools
 
     @property
@@ -118,7 +119,9 @@ class Session:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in output, errors or files."""
-        found = set(self.assistant.secret_values)
+        from gptkit.tools.registry import tool_secrets
+
+        found = set(self.assistant.secret_values) | tool_secrets(self.assistant, self.environ)
         key = self.provider.endpoint.api_key
         if key:
             found.add(key)
