@@ -188,7 +188,8 @@ class ApiServer:
             "oauth": auth.startswith("Bearer oauth-token-"),
         }.get(kind, False)
         if good:
-            return self.json(h, 200, {"ok": kind, "you_sent": auth or query.get("api_key", [""])[0]})
+            sent = auth or h.headers.get("X-Api-Key") or query.get("api_key", [""])[0]
+            return self.json(h, 200, {"ok": kind, "you_sent": sent})
         return self.json(h, 401, {"error": "bad credentials"})
 
     def token(self, h: BaseHTTPRequestHandler, body: bytes) -> None:

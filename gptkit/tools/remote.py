@@ -19,6 +19,7 @@ from gptkit.errors import ToolError
 from gptkit.tools.base import Tool, ToolSpec
 from gptkit.tools.http import HttpCaller
 from gptkit.tools.network import EndpointTool, OperationTool
+from gptkit.tools.openapi.document import usable_url
 from gptkit.tools.openapi.operations import read_spec
 
 
@@ -32,14 +33,6 @@ def spec_path(entry: OpenAPITool, folder: Path, root: Path | None) -> Path:
             "assistant file."
         )
     return found
-
-
-def usable_url(url: str | None) -> bool:
-    """Whether ``url`` is an absolute http(s) URL with a host."""
-    if not url:
-        return False
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def openapi_tools(

@@ -107,3 +107,16 @@ def server_url(spec: SpecFile) -> tuple[str | None, YPath]:
             if isinstance(variable, dict) and "default" in variable:
                 url = url.replace("{" + str(name) + "}", str(variable["default"]))
     return url, ("servers", 0, "url")
+
+
+def usable_url(url: str | None) -> bool:
+    """Whether ``url`` is an absolute http(s) URL with a host."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
