@@ -140,9 +140,14 @@ def _all_ids(data: Any) -> list[str]:
 
 def tool_name(operation_id: str | None, method: str, route: str, prefix: str = "") -> str:
     """A valid tool name for an operation (letters, digits, ``_``, ``-``; at most 64)."""
-    base = operation_id if operation_id else f"{method}_{route}"
-    name = re.sub(r"[^A-Za-z0-9_-]+", "_", base).strip("_")
-    name = re.sub(r"_{2,}", "_", name) or method
+    import unicodedata
+
+    def clean(text: str) -> str:
+        ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        name = re.sub(r"[^A-Za-z0-9_-]+", "_", ascii_text).strip("_")
+        return re.sub(r"_{2,}", "_", name)
+
+    name = (clean(operation_id) if operation_id else "") or clean(f"{method}_{route}") or method
     return (prefix + name)[:MAX_NAME]
 
 
