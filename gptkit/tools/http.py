@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from gptkit.config.models import Auth, OAuth2Auth
-from gptkit.config.secrets import redact
+from gptkit.config.secrets import LITERAL_REPLACEMENT, secret_values
 from gptkit.tools.auth import Credentials
 from gptkit.tools.base import ToolFailure
 from gptkit.tools.net import AddressRefused, Policy
@@ -137,12 +137,24 @@ class HttpCaller:
                 await client.aclose()
         self.credentials.token_client = None
 
+    def _redact(self, text: str) -> str:
+        secrets = self.secrets
+        if not secrets:
+            return text
+        key = frozenset(secrets)
+        if self._shared.get("secrets_key") != key:  # sorted once per set of secrets, not per call
+            self._shared["secrets_key"], self._shared["secrets"] = key, secret_values(key)
+        for secret in self._shared["secrets"]:
+            if secret in text:
+                text = text.replace(secret, LITERAL_REPLACEMENT)
+        return text
+
     async def call(self, request: Request) -> str:
         """Send ``request``; return the body for the model, or raise :class:`ToolFailure`."""
         try:
-            return redact(await self._call(request), self.secrets)
+            return self._redact(await self._call(request))
         except ToolFailure as exc:
-            raise ToolFailure(redact(str(exc), self.secrets)) from None
+            raise ToolFailure(self._redact(str(exc))) from None
 
     async def _call(self, request: Request) -> str:
         for name, value in (*self.headers.items(), *request.headers.items()):
@@ -251,6 +263,11 @@ class HttpCaller:
                 f"{f' of {size} bytes' if size and size.isdigit() else ''}; not shown]"
             )
         charset = response.charset_encoding or "utf-8"
+        size = response.headers.get("content-length", "")
+        encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
+        if size.isdigit() and int(size) <= self.max_chars and not encoded:  # no char is cut
+            text = (await response.aread()).decode(charset if _known(charset) else "utf-8", "replace")
+            return _json_note(text, kind, self.max_chars)
         try:
             decoder = codecs.getincrementaldecoder(charset)(errors="replace")
         except LookupError:
@@ -272,15 +289,27 @@ class HttpCaller:
         if cut:
             note = f"\n[response cut at {limit:,} characters (limits.max_tool_output_chars)]"
             return text[: max(limit - len(note), 0)] + note
-        if "json" in kind and text.strip():
-            try:
-                json.loads(text)
-            except ValueError:
-                return (
-                    "[the response says it is JSON but is not valid JSON; its text follows]\n"
-                    + text
-                )[:limit]
-        return text
+        return _json_note(text, kind, limit)
+
+
+def _known(charset: str) -> bool:
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        return False
+    return True
+
+
+def _json_note(text: str, kind: str, limit: int) -> str:
+    """``text``, with a note first when it says it is JSON and is not."""
+    if "json" in kind and text.strip():
+        try:
+            json.loads(text)
+        except ValueError:
+            return (
+                "[the response says it is JSON but is not valid JSON; its text follows]\n" + text
+            )[:limit]
+    return text
 
 
 def _retry_wait(header: str | None, attempt: int) -> float | None:

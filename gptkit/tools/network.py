@@ -27,7 +27,11 @@ class NetworkArguments(SchemaArguments):
         self.required = frozenset(schema.get("required", ()))
 
     def _check(self, data: dict[str, Any]) -> dict[str, Any]:
+        from gptkit.config.predicates import proves_valid
+
         data = drop_default_nulls(data, self.schema, self.schema)
+        if proves_valid(self.schema, data):  # the fast yes; errors and doubts go to jsonschema
+            return data
         return super()._check(data)
 
 
