@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openapi_server import API_KEY, CLIENT_ID, CLIENT_SECRET, PASSWORD, TOKEN, USER, ApiServer
 
 import gptkit
 from gptkit.messages import ToolCall
 from gptkit.runtime.dispatch import Limits, dispatch
 from gptkit.tools.base import ToolContext
 from gptkit.tools.registry import build_tools, tool_secrets
-from openapi_server import API_KEY, CLIENT_ID, CLIENT_SECRET, PASSWORD, TOKEN, USER, ApiServer
 
 ENV = {"PETS_KEY": API_KEY, "PETS_TOKEN": TOKEN, "PETS_USER": USER, "PETS_PASSWORD": PASSWORD,
        "PETS_CLIENT": CLIENT_ID, "PETS_SECRET": CLIENT_SECRET}

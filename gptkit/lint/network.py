@@ -89,7 +89,7 @@ def _check_openapi(
     if not spec_file.is_file():
         composed.problem((*path, "spec"), "missing-file", f"the OpenAPI file '{name}' does not exist")
         return
-    prefix = tool.get("prefix") if isinstance(tool.get("prefix"), str) else ""
+    prefix: str = tool["prefix"] if isinstance(tool.get("prefix"), str) else ""
     operations = tool.get("operations")
     select = [o for o in operations if isinstance(o, str)] if isinstance(operations, list) else None
     spec = read_spec(spec_file, prefix=prefix, select=select, strict=tool.get("strict", True) is True)

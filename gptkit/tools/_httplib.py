@@ -12,8 +12,8 @@ try:
     import httpcore2 as _httpcore
     import httpx2 as _httpx
 except ImportError:  # pragma: no cover - an older openai, with httpx
-    import httpcore as _httpcore  # type: ignore[no-redef]
-    import httpx as _httpx  # type: ignore[no-redef]
+    import httpcore as _httpcore  # type: ignore[no-redef,import-not-found,unused-ignore]
+    import httpx as _httpx  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 httpx: Any = _httpx
 httpcore: Any = _httpcore

@@ -323,11 +323,11 @@ def _retry_wait(header: str | None, attempt: int) -> float | None:
             try:
                 when = email.utils.parsedate_to_datetime(header)
                 wait = max(when.timestamp() - time.time(), 0.0)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, IndexError, OverflowError):
                 wait = None
         if wait is not None:
-            return wait if wait <= MAX_RETRY_WAIT_S else None
-    return 0.5 * (2**attempt)
+            return float(wait) if wait <= MAX_RETRY_WAIT_S else None
+    return 0.5 * 2.0**attempt
 
 
 def _shown_url(url: str) -> str:

@@ -126,7 +126,7 @@ def guarded_backend(policy: Policy) -> Any:
     """An httpcore network backend that opens connections only as ``policy`` allows."""
     from gptkit.tools._httplib import httpcore
 
-    class GuardedBackend(httpcore.AsyncNetworkBackend):  # type: ignore[misc,name-defined]
+    class GuardedBackend(httpcore.AsyncNetworkBackend):  # type: ignore[misc]
         """Resolves, checks each address, and connects to the checked address itself."""
 
         def __init__(self) -> None:

@@ -97,7 +97,7 @@ def read_spec(
         item, item_where = follow(data, item, where, spec.issues)
         if not isinstance(item, dict):
             continue
-        shared = item.get("parameters") if isinstance(item.get("parameters"), list) else []
+        shared: list[Any] = item["parameters"] if isinstance(item.get("parameters"), list) else []
         for method in METHODS:
             operation = item.get(method)
             if not isinstance(operation, dict):
@@ -199,8 +199,10 @@ def _operation(
     name = unique
     taken.add(name)
 
-    summary = operation.get("summary") if isinstance(operation.get("summary"), str) else ""
-    details = operation.get("description") if isinstance(operation.get("description"), str) else ""
+    summary: str = operation["summary"] if isinstance(operation.get("summary"), str) else ""
+    details: str = (
+        operation["description"] if isinstance(operation.get("description"), str) else ""
+    )
     if len(summary) > MAX_SUMMARY:
         issues.append(Issue((*where, "summary"), "openapi-limit",
                             f"the summary is {len(summary)} characters; GPT Actions allow {MAX_SUMMARY}",
@@ -215,7 +217,7 @@ def _operation(
     required: list[str] = []
     parameters: list[Parameter] = []
     declared: dict[tuple[str, str], tuple[Any, YPath]] = {}
-    own = operation.get("parameters") if isinstance(operation.get("parameters"), list) else []
+    own: list[Any] = operation["parameters"] if isinstance(operation.get("parameters"), list) else []
     for base, items in ((item_where, shared), (where, own)):
         for index, raw in enumerate(items):
             param, p_where = follow(data, raw, (*base, "parameters", index), issues)

@@ -32,7 +32,8 @@ def pointer(data: Any, ref: str) -> tuple[Any, YPath] | None:
     """The value a local reference ``#/a/b~1c`` points at, and its path; None when it is not there."""
     if not ref.startswith("#"):
         return None
-    value, path = data, ()
+    value: Any = data
+    path: YPath = ()
     fragment = ref[1:]
     if fragment and not fragment.startswith("/"):
         return None
@@ -94,6 +95,7 @@ class Converter:
 
     def convert(self, node: Any, path: YPath, depth: int = 0) -> Any:
         """The JSON Schema for the OpenAPI schema ``node`` found at ``path``."""
+        out: dict[str, Any]
         if isinstance(node, bool):
             return node
         if not isinstance(node, dict):
@@ -104,10 +106,10 @@ class Converter:
             return {}
         ref = node.get("$ref")
         if isinstance(ref, str):
-            out = self._ref(ref, (*path, "$ref"), depth)
+            found = self._ref(ref, (*path, "$ref"), depth)
             extra = {k: node[k] for k in ("description",) if isinstance(node.get(k), str)}
-            return {**out, **extra} if extra and out else out
-        out: dict[str, Any] = {}
+            return {**found, **extra} if extra and found else found
+        out = {}
         for key, value in node.items():
             key = str(key)
             if key in _KEPT:
