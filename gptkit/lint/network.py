@@ -12,6 +12,7 @@ fixed); without it, a warning says so once per file.
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 from gptkit.config.compose import Composed
@@ -129,45 +130,64 @@ def _check_openapi(
         names.setdefault(operation.name, path[1] if isinstance(path[1], int) else 0)
     if any(i.code == "openapi-ref" for i in spec.issues):
         return  # the validator would stop at the same reference
-    _full_check(spec.file, report)
+    _full_check(spec.file, report, composed.mode)
 
 
-def _full_check(file: Any, report: Any) -> None:
-    validators = _validators()
-    if validators is None:
+def _full_check(file: Any, report: Any, mode: str) -> None:
+    """openapi-spec-validator's findings, from a child process (``validate`` only).
+
+    The validator and what it imports (pydantic, jsonschema-path) take about a second to load
+    and are the API client's libraries, which ``validate`` never loads: a child process runs
+    it, once per file and content.
+    """
+    if mode != "validate":
+        return  # a run needs only gptkit's own checks; the full check is validate's
+    import importlib.util
+
+    if importlib.util.find_spec("openapi_spec_validator") is None:
         report((), "openapi-validator-missing",
                "only gptkit's own checks were made on this OpenAPI file",
                "install the openapi extra (pip install 'gptkit[openapi]') for the full check",
                "warning")
         return
-    validator = validators.get(file.version)
-    if validator is None:
+    found = _validated(file.version, json.dumps(file.data, default=str))
+    if found is None:
+        report((), "openapi-invalid", "openapi-spec-validator could not check the file", None,
+               "warning")
         return
-    try:
-        errors = list(_capped(validator(file.data).iter_errors(), MAX_VALIDATOR_PROBLEMS))
-    except Exception as exc:  # the validator's own failure must not stop validate
-        report((), "openapi-invalid", f"openapi-spec-validator could not check the file ({type(exc).__name__})",
-               None, "warning")
-        return
-    for error in errors:
-        where = tuple(getattr(error, "absolute_path", ()) or ())
-        message = str(getattr(error, "message", error)).split("\n", 1)[0][:300]
-        report(where, "openapi-invalid", f"not valid OpenAPI {file.version}: {message}",
+    for where, message in found:
+        report(tuple(where), "openapi-invalid", f"not valid OpenAPI {file.version}: {message}",
                "gptkit can still use the file; other tools may not", "warning")
 
 
-def _capped(errors: Any, limit: int) -> Any:
-    for count, error in enumerate(errors):
-        if count >= limit:
-            return
-        yield error
+_CHILD = f"""
+import json, sys
+from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+validator = {{"3.0": OpenAPIV30SpecValidator, "3.1": OpenAPIV31SpecValidator}}[sys.argv[1]]
+found = []
+try:
+    for error in validator(json.load(sys.stdin)).iter_errors():
+        if len(found) >= {MAX_VALIDATOR_PROBLEMS}:
+            break
+        where = [p for p in getattr(error, "absolute_path", ()) or ()]
+        found.append([where, str(getattr(error, "message", error)).split("\\n", 1)[0][:300]])
+except Exception as exc:
+    found.append([[], "the validator failed: " + type(exc).__name__])
+print(json.dumps(found))
+"""
 
 
-@functools.lru_cache(maxsize=1)
-def _validators() -> dict[str, Any] | None:
+@functools.lru_cache(maxsize=64)
+def _validated(version: str, text: str) -> list[tuple[list[Any], str]] | None:
+    import subprocess
+    import sys
+
     try:
-        from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-    except ImportError:
+        result = subprocess.run(
+            [sys.executable, "-c", _CHILD, version], input=text, capture_output=True, text=True,
+            timeout=120,
+        )
+        found = json.loads(result.stdout)
+        return [(list(where), str(message)) for where, message in found]
+    except (OSError, ValueError, TypeError, subprocess.SubprocessError):
         return None
-    return {"3.0": OpenAPIV30SpecValidator, "3.1": OpenAPIV31SpecValidator}
-

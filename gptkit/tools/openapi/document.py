@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from gptkit.config.yamlfile import Document, YPath, load_document
+from gptkit.config.yamlfile import Document, YPath, load_document, parse_document
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,14 @@ class SpecFile:
 _VERSION = re.compile(r"^3\.([01])(\.\d+)?(-.*)?$")
 
 
-def load_spec_file(path: Path) -> SpecFile:
-    """Read ``path`` and check its top: ``openapi: 3.0.x`` or ``3.1.x``, with ``paths``."""
-    spec = SpecFile(path, load_document(path))
+def load_spec_file(path: Path, text: str | None = None) -> SpecFile:
+    """Read ``path`` (or ``text``, as if it were that file) and check its top: ``openapi: 3.0.x``
+    or ``3.1.x``, with ``paths``."""
+    if text is None:
+        document = load_document(path)
+    else:
+        document = parse_document(Document(path=path, text=text))
+    spec = SpecFile(path, document)
     if not spec.document.ok:
         return spec
     data = spec.data

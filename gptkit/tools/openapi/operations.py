@@ -81,10 +81,15 @@ class Spec:
 
 
 def read_spec(
-    path: Path, *, prefix: str = "", select: list[str] | None = None, strict: bool = True
+    path: Path,
+    *,
+    prefix: str = "",
+    select: list[str] | None = None,
+    strict: bool = True,
+    text: str | None = None,
 ) -> Spec:
-    """Read the OpenAPI file at ``path`` into operations (only those in ``select``, if given)."""
-    file = load_spec_file(path)
+    """Read the OpenAPI file at ``path`` (or ``text``) into operations (those in ``select``)."""
+    file = load_spec_file(path, text)
     spec = Spec(file, issues=list(file.issues))
     if not file.usable:
         return spec
