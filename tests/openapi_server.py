@@ -10,6 +10,7 @@ Endpoints (all JSON unless said):
 - ``POST /token``: OAuth 2 client credentials (``token_fails`` makes it answer 500)
 - ``GET /redirect``: 302 to another host; ``GET /redirect-here``: 302 to ``/pets/7``
 - ``GET /huge``: an endless body (it counts what it could send); ``GET /slow``: waits 30 s
+- ``GET /gzip``: 20 MB of zeros gzipped to about 20 KB
 - ``GET /badjson``: says JSON, is not; ``GET /flaky``: 429 with Retry-After: 0 twice, then 200
 - ``POST /flaky``: always 503
 """
@@ -17,6 +18,7 @@ Endpoints (all JSON unless said):
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import threading
 import time
@@ -29,6 +31,7 @@ API_KEY = "k3y-0123456789-secret"
 TOKEN = "bearer-0123456789-token"
 USER, PASSWORD = "alice", "pa55word-0123456789"
 CLIENT_ID, CLIENT_SECRET = "client-1", "client-secret-0123456789"
+GZIP_BOMB = gzip.compress(b"0" * 20_000_000)  # ~20 KB sent, 20 MB unpacked
 
 SPEC = """\
 openapi: 3.0.3
@@ -75,6 +78,8 @@ paths:
     get: {operationId: redirectHere, summary: Redirects here., responses: {"302": {description: here}}}
   /huge:
     get: {operationId: huge, summary: A huge body., responses: {"200": {description: ok}}}
+  /gzip:
+    get: {operationId: gzipBomb, summary: Small on the wire, huge unpacked., responses: {"200": {description: ok}}}
   /slow:
     get: {operationId: slow, summary: A slow answer., responses: {"200": {description: ok}}}
   /badjson:
@@ -164,6 +169,8 @@ class ApiServer:
             return self.send(h, 302, b"", {"Location": "/pets/7"})
         if path == "/huge":
             return self.huge(h)
+        if path == "/gzip":
+            return self.send(h, 200, GZIP_BOMB, {"Content-Type": "text/plain", "Content-Encoding": "gzip"})
         if path == "/slow":
             time.sleep(30)
             return self.json(h, 200, {"late": True})

@@ -290,6 +290,17 @@ def test_a_huge_response_is_cut_and_not_read_to_the_end(api: ApiServer, tmp_path
     assert api.huge_sent < 50 * 1024 * 1024  # the server could not send it all: nobody read it
 
 
+def test_a_compressed_body_is_cut_as_it_is_unpacked(api: ApiServer, tmp_path: Path) -> None:
+    from openapi_server import GZIP_BOMB
+
+    api.write_spec(tmp_path)
+    config = assistant(tmp_path, tool_entry())
+    assert len(GZIP_BOMB) < 20000  # under the cap on the wire: it must still not be unpacked whole
+    result, error = call(config, tmp_path, "gzipBomb", {})
+    assert not error and len(result) <= 20000 and result.startswith("0000")
+    assert result.endswith("(limits.max_tool_output_chars)]")
+
+
 def test_a_slow_response_times_out_with_the_tool_named(api: ApiServer, tmp_path: Path) -> None:
     api.write_spec(tmp_path)
     config = assistant(tmp_path, tool_entry("timeout_s: 0.5"))

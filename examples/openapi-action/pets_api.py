@@ -76,7 +76,14 @@ class Handler(BaseHTTPRequestHandler):
 
 def main() -> None:
     port = int(os.environ.get("PETS_API_PORT", "8765"))
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    except OSError as exc:
+        raise SystemExit(
+            f"cannot listen on 127.0.0.1:{port} ({exc.strerror}). Choose another port: "
+            f"PETS_API_PORT=8766 python {__file__}, and run gptkit with "
+            "PETS_API_URL=http://127.0.0.1:8766"
+        ) from None
     print(f"pets API on http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

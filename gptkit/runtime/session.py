@@ -279,6 +279,8 @@ class Session:
         if self._provider is not None:
             self._run(self._provider.aclose())
             self._provider = None
+        if self._tools is not None and self._loop is not None:
+            self._run(self._close_tools())
         if self._loop is not None:
             self._loop.close()
             self._loop = None
@@ -288,6 +290,17 @@ class Session:
         if self._provider is not None:
             await self._provider.aclose()
             self._provider = None
+        await self._close_tools()
+
+    async def _close_tools(self) -> None:
+        """Close what tools hold open (the HTTP connections of network tools)."""
+        for tool in (self._tools or {}).values():
+            close = getattr(tool, "aclose", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:  # closing is best effort: the turn's results are kept
+                    pass
 
     def __enter__(self) -> Session:
         return self

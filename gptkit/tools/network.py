@@ -127,6 +127,10 @@ class OperationTool(Tool):
     async def run(self, arguments: dict[str, Any], context: ToolContext) -> str:
         return await self.caller.call(self.request(arguments))
 
+    async def aclose(self) -> None:
+        """Close the connections (shared by the operations of one file)."""
+        await self.caller.aclose()
+
 
 class EndpointTool(Tool):
     """A ``type: http`` tool: ``{name}`` placeholders of the URL filled, the rest as query or body."""
@@ -163,3 +167,7 @@ class EndpointTool(Tool):
 
     async def run(self, arguments: dict[str, Any], context: ToolContext) -> str:
         return await self.caller.call(self.request(arguments))
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        await self.caller.aclose()
