@@ -112,7 +112,12 @@ class Policy:
 
 
 def _normal_host(host: str) -> str:
-    return host.strip("[]").rstrip(".").lower()
+    """``host`` as the connection layer sees it: no brackets or final dot, lower case, IDNA."""
+    host = host.strip("[]").rstrip(".").lower()
+    try:
+        return host.encode("idna").decode("ascii")
+    except (UnicodeError, ValueError):
+        return host
 
 
 def _ip_literal(host: str) -> str | None:
