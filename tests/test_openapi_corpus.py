@@ -90,3 +90,12 @@ def test_broken_files_fail_clearly_at_run_and_in_validate(tmp_path: Path, spec: 
     assert all(Path(p.path).name == spec.name for p in errors)
     if spec.suffix == ".yaml" or "not-openapi" not in spec.name:
         assert any(p.line > 0 for p in errors) or errors[0].location == ""
+
+
+def test_confirm_follows_is_consequential_then_the_method(tmp_path: Path) -> None:
+    confirm = {t.name: t.confirm for t in tools_of(tmp_path, CORPUS / "type-arrays-31.yaml")}  # type: ignore[attr-defined]
+    assert confirm == {"updateProfile": False}  # a PUT the file marks not consequential
+    (tmp_path / "b").mkdir()
+    confirm = {t.name: t.confirm for t in tools_of(tmp_path / "b", CORPUS / "todo.json")}  # type: ignore[attr-defined]
+    assert confirm == {"listTodos": False, "createTodo": True, "getTodo": False,
+                       "updateTodo": True, "deleteTodo": True}

@@ -58,16 +58,24 @@ def segment(value: Any) -> str:
     return encoded
 
 
-def fill_path(template: str, values: dict[str, Any]) -> str:
-    """``/pets/{id}`` with each ``{name}`` replaced by its encoded value."""
+_PLACEHOLDER = re.compile(r"{([^}/]+)}")
 
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in values or values[name] is None:
-            raise ToolFailure(f"the path parameter '{name}' is missing")
-        return segment(values[name])
 
-    return re.sub(r"{([^}/]+)}", replace, template)
+def fill_path(template: str | list[str], values: dict[str, Any]) -> str:
+    """``/pets/{id}`` with each ``{name}`` replaced by its encoded value.
+
+    ``template`` may be given split already (``_PLACEHOLDER.split``: text, name, text, ...).
+    """
+    pieces = _PLACEHOLDER.split(template) if isinstance(template, str) else template
+    out = []
+    for index, piece in enumerate(pieces):
+        if index % 2 == 0:
+            out.append(piece)
+        elif values.get(piece) is None:
+            raise ToolFailure(f"the path parameter '{piece}' is missing")
+        else:
+            out.append(segment(values[piece]))
+    return "".join(out)
 
 
 def query_pairs(name: str, value: Any, style: str = "", explode: bool = True) -> list[tuple[str, str]]:
@@ -99,6 +107,8 @@ class OperationTool(Tool):
         self.operation = operation
         self.caller = caller
         self.arguments = NetworkArguments(operation.natural, operation.name)
+        self._path = _PLACEHOLDER.split(operation.path)
+        self._base = caller.base_url.rstrip("/")
 
     def parse(self, arguments: str) -> dict[str, Any]:
         return self.arguments.parse(arguments)
@@ -107,7 +117,7 @@ class OperationTool(Tool):
         """The request these (checked) arguments make."""
         op = self.operation
         path_values = {p.name: arguments.get(p.argument) for p in op.parameters if p.location == "path"}
-        url = self.caller.base_url.rstrip("/") + fill_path(op.path, path_values)
+        url = self._base + fill_path(self._path, path_values)
         query: list[tuple[str, str]] = []
         headers: dict[str, str] = {}
         for p in op.parameters:
