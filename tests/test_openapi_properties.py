@@ -90,3 +90,28 @@ def test_a_path_segment_never_holds_a_slash_or_dots_only(value: str) -> None:
     encoded = segment(value)
     assert "/" not in encoded and "?" not in encoded and "#" not in encoded
     assert encoded not in (".", "..")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+    | st.sampled_from(["#/components/schemas/A", "#/nope", "get", "object", "path", "query"]),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.sampled_from(["$ref", "type", "properties", "items", "parameters", "in",
+                                       "name", "schema", "requestBody", "content", "required",
+                                       "operationId", "get", "post", "allOf", "oneOf", "nullable",
+                                       "application/json", "/a/{id}", "A", "x"]), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, json_values, json_values)
+def test_any_shape_under_paths_and_components_never_crashes(paths: Any, schemas: Any, servers: Any) -> None:
+    spec = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/a/{id}": paths, "/b": {"post": paths}},
+            "servers": servers, "components": {"schemas": {"A": schemas}, "parameters": schemas}}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "api.json"
+        path.write_text(json.dumps(spec), encoding="utf-8")
+        read = read_spec(path)
+    for op in read.operations:
+        NetworkArguments(op.natural, op.name)

@@ -170,7 +170,7 @@ try:
         if len(found) >= {MAX_VALIDATOR_PROBLEMS}:
             break
         where = [p for p in getattr(error, "absolute_path", ()) or ()]
-        found.append([where, str(getattr(error, "message", error)).split("\\n", 1)[0][:300]])
+        found.append([where, str(getattr(error, "message", error)).split("\\n", 1)[0][:160]])
 except Exception as exc:
     found.append([[], "the validator failed: " + type(exc).__name__])
 print(json.dumps(found))

@@ -308,6 +308,7 @@ def _operation(
                                "additionalProperties": False}
     if converter.defs:
         natural["$defs"] = converter.defs
+    natural = _repaired(natural, where, issues)
     schema, is_strict = natural, False
     if strict:
         try:
@@ -333,6 +334,40 @@ def _operation(
         consequential=consequential if isinstance(consequential, bool) else None,
         where=where,
     )
+
+
+def _repaired(schema: dict[str, Any], where: YPath, issues: list[Issue]) -> dict[str, Any]:
+    """``schema`` with each keyword that breaks JSON Schema left out (a warning each).
+
+    An OpenAPI file may hold ``required: 5`` or a ``pattern`` that is not a regular expression;
+    the tool is still made, without that keyword, rather than refused.
+    """
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    from gptkit.config.problems import format_location
+
+    for _ in range(50):
+        try:
+            Draft202012Validator.check_schema(schema)
+            return schema
+        except SchemaError as exc:
+            path = list(exc.absolute_path)
+            keys = [i for i, part in enumerate(path) if isinstance(part, str)]
+            if not keys:
+                break
+            path = path[: keys[-1] + 1]
+            parent: Any = schema
+            for part in path[:-1]:
+                parent = parent[part]
+            if not isinstance(parent, dict) or len(path) < 2 and path[0] in ("type", "properties"):
+                break
+            del parent[path[-1]]
+            shown = format_location(tuple(p for p in path if p not in ("properties", "$defs")))
+            issues.append(Issue(where, "openapi-schema",
+                                f"'{shown}' is not valid JSON Schema ({exc.message[:120]}); it was "
+                                "left out", "correct the schema in the file", severity="warning"))
+    return schema
 
 
 def _is_json(media_type: str) -> bool:
