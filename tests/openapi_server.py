@@ -10,6 +10,7 @@ Endpoints (all JSON unless said):
 - ``POST /token``: OAuth 2 client credentials (``token_fails`` makes it answer 500)
 - ``GET /redirect``: 302 to another host; ``GET /redirect-here``: 302 to ``/pets/7``
 - ``GET /huge``: an endless body (it counts what it could send); ``GET /slow``: waits 30 s
+- ``POST /form``: the form body it got
 - ``GET /gzip``: 20 MB of zeros gzipped to about 20 KB
 - ``GET /badjson``: says JSON, is not; ``GET /flaky``: 429 with Retry-After: 0 twice, then 200
 - ``POST /flaky``: always 503
@@ -78,6 +79,17 @@ paths:
     get: {operationId: redirectHere, summary: Redirects here., responses: {"302": {description: here}}}
   /huge:
     get: {operationId: huge, summary: A huge body., responses: {"200": {description: ok}}}
+  /form:
+    post:
+      operationId: sendForm
+      summary: A form body.
+      x-openai-isConsequential: false
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: {type: object, required: [name], properties: {name: {type: string}, count: {type: integer}}}
+      responses: {"200": {description: ok}}
   /gzip:
     get: {operationId: gzipBomb, summary: Small on the wire, huge unpacked., responses: {"200": {description: ok}}}
   /slow:
@@ -169,6 +181,8 @@ class ApiServer:
             return self.send(h, 302, b"", {"Location": "/pets/7"})
         if path == "/huge":
             return self.huge(h)
+        if path == "/form" and method == "POST":
+            return self.json(h, 200, {"type": h.headers.get("Content-Type"), "form": parse_qs(body.decode())})
         if path == "/gzip":
             return self.send(h, 200, GZIP_BOMB, {"Content-Type": "text/plain", "Content-Encoding": "gzip"})
         if path == "/slow":

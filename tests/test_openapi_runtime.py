@@ -100,6 +100,15 @@ def test_post_sends_the_json_body_and_needs_confirmation_by_default(api: ApiServ
     assert json.loads(result) == {"created": {"name": "Rex", "friends": [{"name": "Tom", "tag": "cat"}]}}
 
 
+def test_a_form_body_is_sent_as_a_form(api: ApiServer, tmp_path: Path) -> None:
+    api.write_spec(tmp_path)
+    config = assistant(tmp_path, tool_entry())
+    result, error = call(config, tmp_path, "sendForm", {"body": {"name": "a&b=c", "count": 2}})
+    assert not error
+    assert json.loads(result) == {"type": "application/x-www-form-urlencoded",
+                                  "form": {"name": ["a&b=c"], "count": ["2"]}}
+
+
 def test_confirm_false_in_the_file_wins(api: ApiServer, tmp_path: Path) -> None:
     api.write_spec(tmp_path)
     config = assistant(tmp_path, tool_entry("confirm: false"))

@@ -124,3 +124,12 @@ def test_validate_imports_neither_httpx_nor_openai(tmp_path: Path) -> None:
             "print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('openai', 'httpx', 'httpx2', 'httpcore', 'httpcore2')))")
     result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip().splitlines()[-1] == "0 []", result.stdout + result.stderr
+
+
+def test_more_tools_than_one_request_takes_is_a_warning(tmp_path: Path) -> None:
+    paths = "".join(f"  /r{i}:\n    get: {{operationId: op{i}, summary: R., responses: {{'200': {{description: ok}}}}}}\n"
+                    for i in range(130))
+    spec = SPEC.split("paths:")[0] + "paths:\n" + paths
+    problems = check_file(write(tmp_path, "  - {type: openapi, spec: api.yaml}\n", spec)).problems
+    assert [(p.code, p.severity, p.line) for p in problems] == [("too-many-tools", "warning", 5)]
+    assert "130" in problems[0].message

@@ -21,6 +21,7 @@ from gptkit.config.problems import Problem, format_location
 from gptkit.config.yamlfile import YPath
 
 MAX_VALIDATOR_PROBLEMS = 10
+MAX_TOOLS = 128  # the most functions one Chat Completions or Responses request may offer
 
 
 def check_network(composed: Composed) -> None:
@@ -40,6 +41,12 @@ def check_network(composed: Composed) -> None:
             _check_openapi(composed, tool, path, names)
         elif tool.get("type") == "http":
             _check_http(composed, tool, path)
+    if len(names) > MAX_TOOLS:
+        composed.problem(("tools",), "too-many-tools",
+                         f"the tools add up to {len(names)}; the OpenAI API takes at most "
+                         f"{MAX_TOOLS} in one request",
+                         "offer fewer: list the operations you need in operations:",
+                         severity="warning", at_key=True)
 
 
 def _check_headers(composed: Composed, tool: dict[str, Any], path: YPath) -> None:

@@ -59,6 +59,7 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     json_body: Any = None
     has_body: bool = False
+    form: bool = False  # send the body (a mapping) as application/x-www-form-urlencoded
 
 
 class HttpCaller:
@@ -231,7 +232,9 @@ class HttpCaller:
         from gptkit.tools._httplib import httpx
 
         kwargs: dict[str, Any] = {"params": query or None, "headers": headers}
-        if request.has_body:
+        if request.has_body and request.form and isinstance(request.json_body, dict):
+            kwargs["data"] = request.json_body
+        elif request.has_body:
             kwargs["json"] = request.json_body
         try:
             async with client.stream(method, url, **kwargs) as response:

@@ -130,9 +130,10 @@ class OperationTool(Tool):
                 headers[p.name] = scalar(value) if not isinstance(value, list) else ",".join(
                     scalar(v) for v in value)
         body_arg = op.body_argument
-        has_body = body_arg is not None and arguments.get(body_arg) is not None
-        return Request(op.method, url, query, headers,
-                       arguments.get(body_arg) if has_body and body_arg else None, has_body)
+        body = arguments.get(body_arg) if body_arg is not None else None
+        if op.body_form and isinstance(body, dict):
+            body = {str(k): scalar(v) for k, v in body.items() if v is not None}
+        return Request(op.method, url, query, headers, body, body is not None, op.body_form)
 
     async def run(self, arguments: dict[str, Any], context: ToolContext) -> str:
         return await self.caller.call(self.request(arguments))

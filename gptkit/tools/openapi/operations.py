@@ -56,6 +56,7 @@ class Operation:
     strict: bool
     consequential: bool | None  # x-openai-isConsequential, when given
     where: YPath
+    body_form: bool = False  # the body is sent as application/x-www-form-urlencoded
 
     @property
     def confirm_default(self) -> bool:
@@ -277,17 +278,22 @@ def _operation(
             parameters.append(Parameter(placeholder, "path", argument))
 
     body_argument: str | None = None
-    body_required = False
+    body_required = body_form = False
     if "requestBody" in operation:
         body, b_where = follow(data, operation["requestBody"], (*where, "requestBody"), issues)
         content = body.get("content") if isinstance(body, dict) else None
         if isinstance(content, dict) and content:
             media_type = next((m for m in content if _is_json(str(m))), None)
+            body_form = False
+            if media_type is None:
+                media_type = next((m for m in content if _is_form(str(m))), None)
+                body_form = media_type is not None
             if media_type is None:
                 if body.get("required") is True:
                     issues.append(Issue((*b_where, "content"), "openapi-body",
                                         f"{method.upper()} {route} needs a {next(iter(content))} body, "
-                                        "which gptkit cannot send (only JSON); the operation is left out",
+                                        "which gptkit cannot send (only JSON and form bodies); the "
+                                        "operation is left out",
                                         severity="warning"))
                     taken.discard(name)
                     return None
@@ -333,6 +339,7 @@ def _operation(
         strict=is_strict,
         consequential=consequential if isinstance(consequential, bool) else None,
         where=where,
+        body_form=body_form,
     )
 
 
@@ -368,6 +375,10 @@ def _repaired(schema: dict[str, Any], where: YPath, issues: list[Issue]) -> dict
                                 f"'{shown}' is not valid JSON Schema ({exc.message[:120]}); it was "
                                 "left out", "correct the schema in the file", severity="warning"))
     return schema
+
+
+def _is_form(media_type: str) -> bool:
+    return media_type.split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded"
 
 
 def _is_json(media_type: str) -> bool:
