@@ -143,6 +143,14 @@ def test_each_auth_type_gets_in_and_its_secret_never_shows(api: ApiServer, tmp_p
     assert "***" in result  # the server echoed the credential; the model sees it redacted
 
 
+def test_auth_none_sends_nothing(api: ApiServer, tmp_path: Path) -> None:
+    api.write_spec(tmp_path)
+    for auth in ("auth: none", "auth: {type: none}"):
+        config = assistant(tmp_path, tool_entry(auth))
+        result, error = call(config, tmp_path, "echo", {})
+        assert not error and "Authorization" not in json.loads(result)["headers"]
+
+
 def test_without_credentials_the_api_refuses_and_that_is_an_error_result(api: ApiServer, tmp_path: Path) -> None:
     api.write_spec(tmp_path)
     config = assistant(tmp_path, tool_entry())

@@ -208,8 +208,8 @@ Auth = Annotated[
 class _NetworkTool(_Model):
     headers: dict[str, str] = Field(default_factory=dict)
     """Static headers sent with every call (never secrets: use auth for those)."""
-    auth: Auth | None = None
-    """How the calls authenticate; the secrets come from environment variables."""
+    auth: Auth | Literal["none"] | None = None
+    """How the calls authenticate (none, or a mapping with type); secrets come from the environment."""
     allow_private_network: bool = False
     """Allow loopback, private and link-local addresses (a local service); off by default."""
     timeout_s: Annotated[float, Field(gt=0)] | None = None

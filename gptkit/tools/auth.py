@@ -29,7 +29,7 @@ EXPIRY_MARGIN_S = 30
 DEFAULT_TOKEN_S = 300
 
 
-def env_names(auth: Auth | None) -> list[str]:
+def env_names(auth: Auth | str | None) -> list[str]:
     """The environment variables ``auth`` reads, in the file's order."""
     if isinstance(auth, ApiKeyAuth):
         return [auth.key_env]

@@ -133,6 +133,16 @@ def read_spec(
     return spec
 
 
+def pick(data: Any, path: YPath) -> Any:
+    """The value at ``path`` in ``data``, or None."""
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
 def _all_ids(data: Any) -> list[str]:
     ids = []
     for item in (data.get("paths") or {}).values():
@@ -184,6 +194,14 @@ def _operation(
     issues: list[Issue],
 ) -> Operation | None:
     data = file.data
+    for owner, owner_where in ((operation, where), (pick(data, item_where), item_where)):
+        if isinstance(owner, dict) and owner.get("servers"):
+            issues.append(Issue((*owner_where, "servers"), "openapi-server",
+                                f"{method.upper()} {route} names servers of its own, which gptkit does "
+                                "not use: its calls go to the file's (or the tool's) server",
+                                "list it in an openapi tool entry of its own, with operations: and server:",
+                                severity="warning"))
+            break
     op_id = operation.get("operationId")
     op_id = op_id if isinstance(op_id, str) and op_id.strip() else None
     name = tool_name(op_id, method, route, prefix)
