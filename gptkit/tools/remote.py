@@ -44,7 +44,8 @@ def openapi_tools(
 ) -> list[Tool]:
     """One tool per selected operation of ``entry``'s OpenAPI file."""
     path = spec_path(entry, folder, root)
-    spec = read_spec(path, prefix=entry.prefix, select=entry.operations, strict=entry.strict)
+    spec = read_spec(path, prefix=entry.prefix, select=entry.operations, strict=entry.strict,
+                     check_schemas=True)
     if spec.errors:
         issue = spec.errors[0]
         line, _ = spec.file.line(issue.path)

@@ -88,8 +88,14 @@ def read_spec(
     select: list[str] | None = None,
     strict: bool = True,
     text: str | None = None,
+    check_schemas: bool = False,
 ) -> Spec:
-    """Read the OpenAPI file at ``path`` (or ``text``) into operations (those in ``select``)."""
+    """Read the OpenAPI file at ``path`` (or ``text``) into operations (those in ``select``).
+
+    ``check_schemas``: also check each parameters schema with jsonschema, leaving out what
+    breaks it (a run does, to be sure; ``validate`` relies on the converter's own checks, which
+    need no jsonschema import).
+    """
     file = load_spec_file(path, text)
     spec = Spec(file, issues=list(file.issues))
     if not file.usable:
@@ -115,7 +121,7 @@ def read_spec(
                 continue
             converted = _operation(
                 file, str(route), method, operation, shared, op_where, item_where, prefix, strict,
-                taken, spec.issues,
+                taken, spec.issues, check_schemas,
             )
             if converted is not None:
                 spec.operations.append(converted)
@@ -192,6 +198,7 @@ def _operation(
     strict: bool,
     taken: set[str],
     issues: list[Issue],
+    check_schemas: bool = False,
 ) -> Operation | None:
     data = file.data
     for owner, owner_where in ((operation, where), (pick(data, item_where), item_where)):
@@ -332,7 +339,8 @@ def _operation(
                                "additionalProperties": False}
     if converter.defs:
         natural["$defs"] = converter.defs
-    natural = _repaired(natural, where, issues)
+    if check_schemas:
+        natural = _repaired(natural, where, issues)
     schema, is_strict = natural, False
     if strict:
         try:

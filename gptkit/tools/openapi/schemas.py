@@ -83,6 +83,41 @@ def _target(data: Any, ref: str, where: YPath, issues: list[Issue]) -> tuple[Any
     return found
 
 
+_COUNTS = frozenset({"minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"})
+_NUMBERS = frozenset({"minimum", "maximum", "multipleOf"})
+_TEXTS = frozenset({"description", "title", "format", "contentMediaType", "contentEncoding"})
+
+
+def _fits(key: str, value: Any) -> bool:
+    """Whether ``value`` is a valid value of the JSON Schema keyword ``key`` (checked cheaply)."""
+    if key in _COUNTS:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if key in _NUMBERS:
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return number and (key != "multipleOf" or value > 0)
+    if key in ("exclusiveMinimum", "exclusiveMaximum"):
+        return isinstance(value, (int, float))  # booleans are OpenAPI 3.0's, rewritten later
+    if key in _TEXTS:
+        return isinstance(value, str)
+    if key == "pattern":
+        if not isinstance(value, str):
+            return False
+        try:
+            re.compile(value)
+        except (re.error, RecursionError, OverflowError):
+            return False
+        return True
+    if key == "required":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if key in ("enum", "examples"):
+        return isinstance(value, list)
+    if key == "uniqueItems":
+        return isinstance(value, bool)
+    if key == "type":
+        return isinstance(value, (str, list))
+    return True
+
+
 @dataclass
 class Converter:
     """Converts the schemas of one operation; ``defs`` collects every referenced schema."""
@@ -113,7 +148,12 @@ class Converter:
         for key, value in node.items():
             key = str(key)
             if key in _KEPT:
-                out[key] = value
+                if _fits(key, value):
+                    out[key] = value
+                else:
+                    self.issues.append(Issue((*path, key), "openapi-schema",
+                                             f"{key}: {value!r:.60} is not valid JSON Schema; it was left out",
+                                             "correct the schema in the file", severity="warning"))
             elif key == "properties" and isinstance(value, dict):
                 props = {}
                 for name, sub in value.items():
