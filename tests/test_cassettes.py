@@ -7,9 +7,12 @@ Re-record them all with:  pytest tests/test_cassettes.py --update-goldens
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +30,7 @@ class Recording:
     script: list[Reply]
     args: list[str] = field(default_factory=list)
     expect: str = ""  # a phrase the replayed answer contains
+    pets_api: bool = False  # the example calls the local API of examples/openapi-action
 
 
 RECORDINGS: dict[str, Recording] = {
@@ -141,7 +145,45 @@ RECORDINGS: dict[str, Recording] = {
         [text("Sunlight scatters off the air's molecules, and blue light scatters the most.")],
         expect="scatters",
     ),
+    "examples/openapi-action/openapi-action.cassette.yaml": Recording(
+        "examples/openapi-action/assistant.yaml",
+        "Which cats can I adopt?",
+        [tool_calls(call("listPets", {"species": "cat"}, id="call_list")),
+         text("Two cats are waiting for a home: Miso (1 year old) and Pepper (7).")],
+        expect="Miso",
+        pets_api=True,
+    ),
+    "examples/http-tool/http-tool.cassette.yaml": Recording(
+        "examples/http-tool/assistant.yaml",
+        "How old is pet 3?",
+        [tool_calls(call("get_pet", {"petId": "3"}, id="call_pet")),
+         text("Pet 3 is Pepper, a cat of 7.")],
+        expect="Pepper",
+        pets_api=True,
+    ),
 }
+
+
+@contextlib.contextmanager
+def _pets_api(wanted: bool) -> Iterator[dict[str, str]]:
+    """The example pets API on a free port (when ``wanted``), and the variables that reach it."""
+    if not wanted:
+        yield {}
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"PETS_API_PORT": str(port), "PETS_API_KEY": "demo-key-2468"}
+    process = subprocess.Popen([sys.executable, str(REPO / "examples/openapi-action/pets_api.py")],
+                               env=_env(**env), stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None and "pets API on" in process.stdout.readline()
+        yield {**env, "PETS_API_URL": f"http://127.0.0.1:{port}"}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -156,9 +198,9 @@ def _gptkit(*args: str, env: dict[str, str], cwd: Path = REPO) -> subprocess.Com
 
 
 def _record(path: str, recording: Recording, target: Path) -> None:
-    with FakeOpenAI(list(recording.script)) as server:
+    with FakeOpenAI(list(recording.script)) as server, _pets_api(recording.pets_api) as api:
         env = _env(OPENAI_API_KEY="sk-recording-0000000000000000", OLLAMA_API_KEY="local",
-                   OPENAI_BASE_URL=server.url, MY_BASE_URL=server.url)
+                   OPENAI_BASE_URL=server.url, MY_BASE_URL=server.url, **api)
         result = _gptkit("run", recording.assistant, recording.message, *recording.args,
                          "--yes", "--record", str(target), env=env)
     assert result.returncode == 0, f"{path}: recording failed:\n{result.stderr}"
@@ -176,8 +218,9 @@ def test_each_cassette_replays_offline(path: str, update_goldens: bool, tmp_path
     text_ = cassette.read_text(encoding="utf-8")
     assert "against gptkit.testing's fake OpenAI server" in text_.split("version: 1")[0]
     # offline: no key, and a base URL where nothing listens
-    result = _gptkit("run", recording.assistant, recording.message, *recording.args,
-                     "--replay", path, env=_env(OPENAI_BASE_URL="http://127.0.0.1:9/v1"))
+    with _pets_api(recording.pets_api) as api:
+        result = _gptkit("run", recording.assistant, recording.message, *recording.args,
+                         "--replay", path, env=_env(OPENAI_BASE_URL="http://127.0.0.1:9/v1", **api))
     assert result.returncode == 0, result.stderr
     assert recording.expect in result.stdout
 

@@ -69,7 +69,9 @@ def test_a_gpt_folder_keeps_its_text_knowledge_and_actions(tmp_path: Path) -> No
     assert "instructions_format: plain" in yaml and "display_name: Corner Bakery Helper" in yaml
     assert "x-imported:" in yaml and "- knowledge/menu.md" in yaml
     assert "not carried over: image generation" in report
-    assert "not carried over: action 'bookings.yaml'" in report
+    assert "carried over: action 'bookings.yaml': actions/bookings.json, a type: openapi tool " \
+        "(createOrder)" in report
+    assert "- type: openapi\n    spec: actions/bookings.json" in yaml
     body = json.loads(gptkit("render", str(out / "assistant.yaml"), "--format", "json").stdout)
     assert body["messages"][0]["content"] == source  # the braces are sent as written
 
@@ -83,8 +85,10 @@ def test_a_gizmo_record_with_a_unicode_name_and_thirteen_starters(tmp_path: Path
     assert "conversation starter over the 12 allowed: 'What is katakana for?'" in report
     assert "warning: gizmo.display.description: the description has 438 characters" in report
     for hosted in ("web browsing", "image generation", "code interpreter",
-                   "knowledge file 'jlpt-n5-vocabulary.pdf'", "action 'dict.example.org'"):
+                   "knowledge file 'jlpt-n5-vocabulary.pdf'"):
         assert f"not carried over: {hosted}" in report
+    assert "action 'dict.example.org': actions/dict.example.org-4.json, a type: openapi tool " \
+        "(lookupWord)" in report
     assert json.loads((out / "actions" / "dict.example.org-4.json").read_text())["openapi"]
 
 

@@ -37,6 +37,7 @@ class Composed:
     documents: list[Document] = field(default_factory=list)  # this file and every extended one
     unresolved: set[YPath] = field(default_factory=set)  # values holding an unset ${VAR}
     secrets: set[str] = field(default_factory=set)  # values to print as ***
+    mode: Mode = "validate"  # validate: every check; run: the ones a run needs
 
     def node(self, path: YPath) -> Node:
         """Return the node of ``path``, or of its nearest ancestor that has one."""
@@ -73,7 +74,7 @@ def compose(
 ) -> Composed:
     """Load ``path``, merge what it extends and substitute ``${VAR}`` from ``environ``."""
     root = root if root is not None else path.parent
-    result = Composed(path=path, root=root)
+    result = Composed(path=path, root=root, mode=mode)
     data, nodes = _load_merged(path, root, [], result)
     result.data, result.nodes = data, nodes
     if isinstance(data, dict):

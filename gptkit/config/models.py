@@ -145,7 +145,120 @@ class BuiltinTool(_ToolBase):
     """Which builtin: current_time, calculator, remember or forget (the last two need memory.long_term)."""
 
 
-Tool = Annotated[PythonTool | BuiltinTool, Field(discriminator="type")]
+class NoAuth(_Model):
+    """No credentials are sent."""
+
+    type: Literal["none"]
+    """none: no credentials."""
+
+
+class ApiKeyAuth(_Model):
+    """An API key sent in a header or a query parameter."""
+
+    type: Literal["api_key"]
+    """api_key: a key in a header or a query parameter."""
+    key_env: Annotated[str, Field(pattern=ENV_NAME_PATTERN)]
+    """The NAME of the environment variable that holds the key, never the key itself."""
+    in_: Literal["header", "query"] = Field(default="header", alias="in")
+    """Where the key goes: header (default) or query."""
+    name: Annotated[str, Field(min_length=1)] = "X-API-Key"
+    """The header or query parameter's name."""
+
+
+class BearerAuth(_Model):
+    """A token sent as ``Authorization: Bearer <token>``."""
+
+    type: Literal["bearer"]
+    """bearer: Authorization: Bearer <token>."""
+    token_env: Annotated[str, Field(pattern=ENV_NAME_PATTERN)]
+    """The NAME of the environment variable that holds the token."""
+
+
+class BasicAuth(_Model):
+    """HTTP basic authentication."""
+
+    type: Literal["basic"]
+    """basic: Authorization: Basic with a user name and a password."""
+    username_env: Annotated[str, Field(pattern=ENV_NAME_PATTERN)]
+    """The NAME of the environment variable that holds the user name."""
+    password_env: Annotated[str, Field(pattern=ENV_NAME_PATTERN)]
+    """The NAME of the environment variable that holds the password."""
+
+
+class OAuth2Auth(_Model):
+    """OAuth 2 client credentials: a token is fetched from token_url, cached until it expires."""
+
+    type: Literal["oauth2"]
+    """oauth2: the client credentials grant."""
+    token_url: Annotated[str, Field(pattern=URL_PATTERN)]
+    """Where the token is fetched (an http:// or https:// URL)."""
+    client_id_env: Annotated[str, Field(pattern=ENV_NAME_PATTERN)]
+    """The NAME of the environment variable that holds the client id."""
+    client_secret_env: Annotated[str, Field(pattern=ENV_NAME_PATTERN)]
+    """The NAME of the environment variable that holds the client secret."""
+    scopes: list[str] = Field(default_factory=list)
+    """The scopes asked for, sent space-separated."""
+
+
+Auth = Annotated[
+    NoAuth | ApiKeyAuth | BearerAuth | BasicAuth | OAuth2Auth, Field(discriminator="type")
+]
+
+
+class _NetworkTool(_Model):
+    headers: dict[str, str] = Field(default_factory=dict)
+    """Static headers sent with every call (never secrets: use auth for those)."""
+    auth: Auth | Literal["none"] | None = None
+    """How the calls authenticate (none, or a mapping with type); secrets come from the environment."""
+    allow_private_network: bool = False
+    """Allow loopback, private and link-local addresses (a local service); off by default."""
+    timeout_s: Annotated[float, Field(gt=0)] | None = None
+    """Seconds one call may take; else limits.tool_timeout_s."""
+    strict: bool = True
+    """Send the parameters in OpenAI strict mode where the schema allows it."""
+
+
+class OpenAPITool(_NetworkTool):
+    """The operations of an OpenAPI 3.0 or 3.1 file, one tool each (like GPT Actions)."""
+
+    type: Literal["openapi"]
+    """openapi: the operations of an OpenAPI file."""
+    spec: Annotated[str, Field(min_length=1)]
+    """The OpenAPI file (JSON or YAML), relative to this file, inside the project."""
+    operations: list[str] | None = None
+    """The operationIds to offer; default: all."""
+    server: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    """The API's base URL, instead of the spec's first server (${VAR} works)."""
+    prefix: Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]{0,32}$")] = ""
+    """Put before every tool name, against clashes."""
+    confirm: bool | None = None
+    """Ask the person before each call; default: yes for x-openai-isConsequential and non-GET operations."""
+
+
+class HttpTool(_NetworkTool):
+    """One HTTP endpoint, without a spec."""
+
+    type: Literal["http"]
+    """http: one endpoint."""
+    name: Annotated[str, Field(pattern=TOOL_NAME_PATTERN)]
+    """The tool name the model sees."""
+    description: Annotated[str, Field(max_length=1024)] | None = None
+    """What the tool does, for the model."""
+    url: Annotated[str, Field(pattern=URL_PATTERN)]
+    """The endpoint; {name} placeholders are filled (percent-encoded) from the arguments."""
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
+    """GET and DELETE send the other arguments as the query; the rest as a JSON body."""
+    parameters: dict[str, Any] = Field(
+        default_factory=lambda: {
+            "type": "object", "properties": {}, "required": [], "additionalProperties": False
+        }
+    )
+    """A JSON Schema (type object) for the arguments."""
+    confirm: bool | None = None
+    """Ask the person before each call; default: yes for every method but GET."""
+
+
+Tool = Annotated[PythonTool | BuiltinTool | OpenAPITool | HttpTool, Field(discriminator="type")]
 
 
 class RedactRule(_Model):

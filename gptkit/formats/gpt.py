@@ -145,7 +145,7 @@ def _record_tool(result: Imported, path: Path, tool: dict[str, Any], index: int)
             stem = "".join(c if c.isalnum() or c in "-_." else "-" for c in label).strip(".-")
             name = f"actions/{stem or 'action'}-{index + 1}.json"
             result.files[name] = converted
-            _action(result, name, label)
+            _action(result, name, label, converted)
         else:
             result.extension.setdefault("actions", []).append({"domain": label})
             result.lost.append(
@@ -162,11 +162,32 @@ def _capability(result: Imported, what: str, spelled: str) -> None:
     result.lost.append(f"{what}: a capability hosted by ChatGPT; gptkit has no such tool")
 
 
-def _action(result: Imported, name: str, label: str) -> None:
-    result.extension.setdefault("actions", []).append(name)
+def _action(result: Imported, name: str, label: str, text: str | None = None) -> None:
+    """An action schema kept as ``name``: a ``type: openapi`` tool when gptkit can use it."""
+    from gptkit.tools.openapi.document import usable_url
+    from gptkit.tools.openapi.operations import read_spec
+
+    spec = read_spec(Path(name), text=text) if text is not None else None
+    problem = None
+    if spec is None:
+        problem = "its file could not be read"
+    elif spec.errors:
+        problem = spec.errors[0].message
+    elif not spec.operations:
+        problem = "it has no operations"
+    elif not usable_url(spec.server):
+        problem = "it names no absolute server URL (add server: to the tool)"
+    if problem is not None:
+        result.extension.setdefault("actions", []).append(name)
+        result.lost.append(f"action '{label}': kept as {name}, not a tool: {problem}")
+        return
+    assert spec is not None
+    result.data.setdefault("tools", []).append({"type": "openapi", "spec": name})
+    names = ", ".join(op.name for op in spec.operations)
+    result.carried.append(f"action '{label}': {name}, a type: openapi tool ({names})")
     result.lost.append(
-        f"action '{label}': kept as {name}, not yet a tool (it becomes one when gptkit has "
-        "OpenAPI tools)"
+        f"action '{label}': its authentication, if it has one: add auth: to the tool with the "
+        "secret in an environment variable"
     )
 
 
@@ -232,7 +253,8 @@ def _from_folder(folder: Path) -> Imported:
             result.files[name] = converted
         else:
             result.copies[name] = path
-        _action(result, name, path.name)
+            converted = read_source(path, "action schema")
+        _action(result, name, path.name, converted)
     knowledge = []
     for path in sorted(set(named)):
         name = f"knowledge/{path.relative_to(folder).as_posix()}"

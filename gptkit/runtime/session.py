@@ -111,7 +111,7 @@ class Session:
         if self._tools is None:
             from gptkit.tools.registry import build_tools
 
-            built = build_tools(self.assistant, self.root)
+            built = build_tools(self.assistant, self.root, environ=self.environ)
             knowledge = self.knowledge
             if knowledge is not None and knowledge.settings.mode == "tool":
                 search = knowledge.tool()
@@ -140,7 +140,9 @@ class Session:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in output, errors or files."""
-        found = set(self.assistant.secret_values)
+        from gptkit.tools.registry import tool_secrets
+
+        found = set(self.assistant.secret_values) | tool_secrets(self.assistant, self.environ)
         key = self.provider.endpoint.api_key
         if key:
             found.add(key)
@@ -326,6 +328,8 @@ class Session:
         if self._provider is not None:
             self._run(self._provider.aclose())
             self._provider = None
+        if self._tools is not None and self._loop is not None:
+            self._run(self._close_tools())
         if self._loop is not None:
             self._loop.close()
             self._loop = None
@@ -335,6 +339,17 @@ class Session:
         if self._provider is not None:
             await self._provider.aclose()
             self._provider = None
+        await self._close_tools()
+
+    async def _close_tools(self) -> None:
+        """Close what tools hold open (the HTTP connections of network tools)."""
+        for tool in (self._tools or {}).values():
+            close = getattr(tool, "aclose", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:  # closing is best effort: the turn's results are kept
+                    pass
 
     def __enter__(self) -> Session:
         return self

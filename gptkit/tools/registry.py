@@ -2,14 +2,17 @@
 
 Python tools are located first (:func:`gptkit.tools.resolve.locate`, which imports nothing) and
 imported only when the reference is allowed; with ``memory.long_term``, ``remember`` and
-``forget`` are added when the file does not list them.
+``forget`` are added when the file does not list them. An ``openapi`` entry becomes one tool per
+operation of its file; ``http`` one tool. Their credentials are read from the environment at the
+first call (:mod:`gptkit.tools.auth`), and httpx is imported only then.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
-from gptkit.config.models import Assistant, BuiltinTool
+from gptkit.config.models import Assistant, BuiltinTool, HttpTool, OpenAPITool
 from gptkit.config.models import PythonTool as PythonToolConfig
 from gptkit.config.names import MEMORY_BUILTINS
 from gptkit.errors import ToolError
@@ -19,7 +22,12 @@ from gptkit.tools.python import PythonTool, load_function
 from gptkit.tools.resolve import ResolveError, locate
 
 
-def build_tools(config: Assistant, root: Path, folder: Path | None = None) -> list[Tool]:
+def build_tools(
+    config: Assistant,
+    root: Path,
+    folder: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[Tool]:
     """Prepare every tool of ``config``.
 
     Python modules are looked up in ``folder``, the assistant file's folder (by default the
@@ -45,6 +53,14 @@ def build_tools(config: Assistant, root: Path, folder: Path | None = None) -> li
                     timeout_s=entry.timeout_s,
                 )
             )
+        elif isinstance(entry, OpenAPITool):
+            from gptkit.tools.remote import openapi_tools
+
+            tools.extend(openapi_tools(entry, config, folder, root, environ))
+        elif isinstance(entry, HttpTool):
+            from gptkit.tools.remote import http_tool
+
+            tools.append(http_tool(entry, config, environ))
         else:
             tools.append(python_tool(entry, folder, root))
     if config.memory.long_term:
@@ -72,3 +88,17 @@ def python_tool(entry: PythonToolConfig, folder: Path, root: Path | None = None)
         confirm=entry.confirm,
         timeout_s=entry.timeout_s,
     )
+
+
+def tool_secrets(config: Assistant, environ: Mapping[str, str] | None = None) -> set[str]:
+    """The values of the environment variables that network tools' ``auth`` names (if set)."""
+    import os
+
+    from gptkit.tools.auth import env_names
+
+    environ = os.environ if environ is None else environ
+    found: set[str] = set()
+    for entry in config.tools:
+        if isinstance(entry, (OpenAPITool, HttpTool)):
+            found.update(environ[n] for n in env_names(entry.auth) if environ.get(n))
+    return found
