@@ -78,6 +78,22 @@ SCRIPTS: dict[str, dict[str, list[Reply]]] = {
                  "unreachable. Please try again in a little while, or email support."),
         ],
     },
+    "examples/openapi-action/openapi-action.test.yaml": {
+        "lists the cats": [
+            tool_calls(call("listPets", {"species": "cat"}, id="call_list")),
+            text("Two cats are waiting for a home: Miso (2 years) and Tofu (5 years)."),
+        ],
+        "looks one pet up": [
+            tool_calls(call("getPet", {"petId": "3"}, id="call_pet")),
+            text("Pet 3 is Miso, a 2-year-old cat."),
+        ],
+    },
+    "examples/http-tool/http-tool.test.yaml": {
+        "answers from the endpoint": [
+            tool_calls(call("get_pet", {"petId": "3"}, id="call_pet")),
+            text("Pet 3, Miso the cat, is 2 years old."),
+        ],
+    },
     "assistants/code-reviewer/code-reviewer.test.yaml": {
         "flags shell injection and a hard-coded key": [
             tool_calls(

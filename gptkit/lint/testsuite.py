@@ -13,6 +13,7 @@ from typing import Any
 
 from gptkit.config.compose import Composed, compose
 from gptkit.config.names import KNOWLEDGE_TOOL, MEMORY_BUILTINS
+from gptkit.config.paths import inside
 from gptkit.config.problems import Problem
 from gptkit.config.testsuite_file import cassette_path, check_test_file
 
@@ -34,7 +35,7 @@ def check_test_suite(path: Path, root: Path | None = None) -> list[Problem]:
         )
     else:
         tools, variables = _assistant_names(target, root)
-        if tools is not None:
+        if tools is not None or variables is not None:
             _check_names(composed, data, tools, variables, data["assistant"])
     for index, case in enumerate(data["cases"]):
         cassette = cassette_path(path, case["name"])
@@ -55,8 +56,19 @@ def _assistant_names(target: Path, root: Path | None) -> tuple[set[str] | None, 
     data = assistant.data
     if not isinstance(data, dict):
         return None, None
-    tools = {t["name"] for t in data.get("tools") or () if isinstance(t, dict)
-             and isinstance(t.get("name"), str)}
+    entries = [t for t in data.get("tools") or () if isinstance(t, dict)]
+    if any(t.get("type") == "mcp" for t in entries):
+        tools_known = False  # an MCP server's tools are known only once it runs
+    else:
+        tools_known = True
+    tools = {t["name"] for t in entries if isinstance(t.get("name"), str)}
+    for entry in entries:
+        if entry.get("type") == "openapi":
+            names = _openapi_names(assistant, entry)
+            if names is None:
+                tools_known = False
+            else:
+                tools.update(names)
     memory = data.get("memory")
     if isinstance(memory, dict) and memory.get("long_term") is True:
         tools.update(MEMORY_BUILTINS)
@@ -65,17 +77,33 @@ def _assistant_names(target: Path, root: Path | None) -> tuple[set[str] | None, 
         tools.add(KNOWLEDGE_TOOL)
     declared = data.get("variables")
     variables = set(declared) if isinstance(declared, dict) else set()
-    return tools, variables
+    return (tools if tools_known else None), variables
+
+
+def _openapi_names(assistant: Composed, entry: dict[str, Any]) -> set[str] | None:
+    """The tool names an ``openapi`` entry makes (None when its file cannot be read)."""
+    from gptkit.tools.openapi.operations import read_spec
+
+    name = entry.get("spec")
+    spec_file = inside(assistant.path.parent, name, assistant.root) if isinstance(name, str) else None
+    if spec_file is None or not spec_file.is_file():
+        return None
+    prefix = entry["prefix"] if isinstance(entry.get("prefix"), str) else ""
+    operations = entry.get("operations")
+    select = [o for o in operations if isinstance(o, str)] if isinstance(operations, list) else None
+    spec = read_spec(spec_file, prefix=prefix, select=select)
+    return None if spec.errors else {op.name for op in spec.operations}
 
 
 def _check_names(
-    composed: Composed, data: dict[str, Any], tools: set[str], variables: set[str] | None,
-    assistant: str,
+    composed: Composed, data: dict[str, Any], tools: set[str] | None,
+    variables: set[str] | None, assistant: str,
 ) -> None:
-    known = ", ".join(sorted(tools)) or "none"
+    """``tools`` is None when they cannot be known without running anything (MCP servers)."""
+    known = ", ".join(sorted(tools or ())) or "none"
 
     def tool(where: tuple[str | int, ...], name: str, what: str) -> None:
-        if name not in tools:
+        if tools is not None and name not in tools:
             composed.problem(
                 where, "unknown-tool", f"{what} {name!r} is not a tool of {assistant} "
                 f"(its tools: {known})", "use the name of one of the assistant's tools",
