@@ -27,7 +27,7 @@ PATTERN_MEANING = {
 
 BUILTIN_TOOLS = ("current_time", "calculator", "remember", "forget")
 MEMORY_BUILTINS = ("remember", "forget")
-LATER_TOOL_TYPES = ("http", "openapi", "mcp")
+LATER_TOOL_TYPES = ("http", "openapi")
 REDACT_PATTERNS = ("email", "phone", "credit_card", "api_key")
 
 #: The kinds of file that have a published schema (``gptkit schema KIND``).

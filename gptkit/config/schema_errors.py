@@ -105,6 +105,15 @@ def _explain(error: Any, composed: Composed) -> None:
             composed.problem(path, "const", f"must be {json.dumps(error.validator_value)}")
     elif kind == "pattern":
         _pattern(error, composed, path)
+    elif kind == "oneOf" and "discriminator" not in error.schema and _is_mcp(instance):
+        both = "command" in instance and "url" in instance
+        composed.problem(
+            path,
+            "mcp-transport",
+            "an mcp tool needs command (stdio) or url (streamable HTTP), "
+            + ("not both" if both else "and has neither"),
+            "give command: (and args:) to start a local server, or url: to reach one over HTTP",
+        )
     elif kind in ("oneOf", "anyOf"):
         _union(error, composed, path)
     elif kind == "not" and path == ():
@@ -126,6 +135,10 @@ _REQUIRED_HINTS: dict[YPath, str] = {
     ("output", "schema"): "output.format json needs a JSON Schema for the answer",
     ("tools", "*", "function"): "python tools name their function as 'module.path:attribute'",
 }
+
+
+def _is_mcp(instance: Any) -> bool:
+    return isinstance(instance, dict) and instance.get("type") == "mcp"
 
 
 def _generic(path: YPath) -> YPath:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from gptkit.runtime.dispatch import Confirm
     from gptkit.runtime.transport import Network
     from gptkit.tools.base import Tool
+    from gptkit.tools.servers import ToolServers
 
 _T = TypeVar("_T")
 
@@ -94,6 +95,7 @@ class Session:
         self.cost_usd: float | None = 0.0
         self._provider: Provider | None = None
         self._tools: dict[str, Tool] | None = None
+        self._servers: ToolServers | None = None  # MCP servers: started by aconnect()
         self._template: Template | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -101,12 +103,27 @@ class Session:
 
     @property
     def tools(self) -> dict[str, Tool]:
-        """The assistant's tools by name (their modules are imported on first use)."""
+        """The assistant's tools by name (their modules are imported on first use).
+
+        MCP servers' tools join once the servers run: a turn starts them (:meth:`aconnect`).
+        """
         if self._tools is None:
             from gptkit.tools.registry import build_tools
+            from gptkit.tools.servers import ToolServers
 
             self._tools = {t.name: t for t in build_tools(self.assistant, self.root)}
+            self._servers = ToolServers(self.assistant, self.root, environ=self.environ)
         return self._tools
+
+    async def aconnect(self) -> None:
+        """Start the assistant's MCP servers not started yet, adding their tools to :attr:`tools`."""
+        tools = self.tools
+        if self._servers is not None and self._servers.pending:
+            await self._servers.open(tools)
+
+    def connect(self) -> None:
+        """The blocking twin of :meth:`aconnect` (``render --connect``)."""
+        self._run(self.aconnect())
 
     @property
     def provider(self) -> Provider:
@@ -118,7 +135,9 @@ class Session:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in output, errors or files."""
-        found = set(self.assistant.secret_values)
+        from gptkit.tools.servers import server_secrets
+
+        found = set(self.assistant.secret_values) | server_secrets(self.assistant, self.environ)
         key = self.provider.endpoint.api_key
         if key:
             found.add(key)
@@ -270,7 +289,9 @@ class Session:
         return self.assistant.memory.summary_model or self.model
 
     def close(self) -> None:
-        """Close the API client, the store and the session's event loop."""
+        """Stop the MCP servers; close the API client, the store and the session's event loop."""
+        if self._servers is not None and self._servers.running:
+            self._run(self._servers.aclose())
         if self._memory is not None:
             self._memory.close()
         if self._provider is not None:
@@ -281,7 +302,9 @@ class Session:
             self._loop = None
 
     async def aclose(self) -> None:
-        """Close the API client."""
+        """Stop the MCP servers; close the API client."""
+        if self._servers is not None:
+            await self._servers.aclose()
         if self._provider is not None:
             await self._provider.aclose()
             self._provider = None
@@ -327,6 +350,7 @@ class Session:
                 f"the message has {len(text):,} characters; this assistant takes at most "
                 f"{limits.max_input_chars:,} (limits.max_input_chars)"
             )
+        await self.aconnect()
         provider, tools = self.provider, self.tools
         system = self.system_prompt()
         turn: list[Message] = [Message("user", text)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gptkit.config.models import Assistant, BuiltinTool
+from gptkit.config.models import Assistant, BuiltinTool, McpTool
 from gptkit.config.models import PythonTool as PythonToolConfig
 from gptkit.config.names import MEMORY_BUILTINS
 from gptkit.errors import ToolError
@@ -35,6 +35,8 @@ def build_tools(config: Assistant, root: Path, folder: Path | None = None) -> li
         folder = Path(source).parent if source is not None else root
     tools: list[Tool] = []
     for entry in config.tools:
+        if isinstance(entry, McpTool):
+            continue  # a server's tools are known once it runs: gptkit.tools.servers
         if isinstance(entry, BuiltinTool):
             tools.append(
                 builtin_tool(
