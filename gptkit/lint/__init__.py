@@ -7,6 +7,7 @@ problem of a file is found in one pass. Nothing here imports or runs project cod
 from __future__ import annotations
 
 from gptkit.config.compose import Composed
+from gptkit.lint.mcp import check_mcp_tools
 from gptkit.lint.templates import check_templates
 from gptkit.lint.tools import check_json_schema, check_tools
 from gptkit.lint.values import (
@@ -28,6 +29,7 @@ def lint(composed: Composed) -> None:
     check_variables(composed)
     check_base_url(composed)
     check_tools(composed)
+    check_mcp_tools(composed)
     check_redact(composed)
     output = composed.data.get("output")
     if isinstance(output, dict) and isinstance(output.get("schema"), dict):

@@ -203,17 +203,18 @@ class McpServer:
         return stdio_client(parameters, errlog=self._errlog)
 
     def _cwd(self) -> Path:
+        from gptkit.config.paths import inside
+
         entry = self.entry
-        cwd = (self.folder / entry.cwd).resolve() if entry.cwd else self.folder.resolve()
-        root = self.root.resolve()
-        if cwd != root and root not in cwd.parents:
+        cwd = inside(self.folder, entry.cwd, self.root) if entry.cwd else self.folder
+        if cwd is None:
             raise ToolError(
-                f"{self.label}: cwd {entry.cwd!r} leads to {cwd}, outside the project {root}; "
-                "keep the server's folder inside the project"
+                f"{self.label}: cwd {entry.cwd!r} leads outside the project {self.root}; keep "
+                "the server's folder inside the project"
             )
         if not cwd.is_dir():
             raise ToolError(f"{self.label}: cwd {entry.cwd!r} is not a folder ({cwd})")
-        return cwd
+        return cwd.resolve()
 
     def _http(self) -> Any:
         import httpx2
