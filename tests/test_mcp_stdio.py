@@ -36,7 +36,7 @@ def test_the_servers_tools_are_offered_and_called(tmp_path: Path) -> None:
     path = assistant(tmp_path, word)
     first, results = _turn(path, ("add", {"a": 2, "b": 3}), ("echo", {"text": "hi"}))
     assert set(first.tool_names()) == {
-        "add", "echo", "whoami", "crash", "hang", "fail", "garbage", "spawn"
+        "add", "echo", "whoami", "note", "crash", "hang", "fail", "garbage", "spawn"
     }
     assert first.tools()["add"]["properties"].keys() == {"a", "b"}
     assert results == {"c0": "5", "c1": "hi"}

@@ -125,6 +125,11 @@ class Session:
         """The blocking twin of :meth:`aconnect` (``render --connect``)."""
         self._run(self.aconnect())
 
+    def unconnected_servers(self) -> list[str]:
+        """The names of the MCP servers whose tools are not known yet (not started)."""
+        self.tools  # noqa: B018 - builds the tools, and the servers' list with them
+        return self._servers.pending if self._servers is not None else []
+
     @property
     def provider(self) -> Provider:
         """The model API client (nothing connects until the first call)."""

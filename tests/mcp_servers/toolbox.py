@@ -48,6 +48,14 @@ def whoami() -> str:
 
 
 @server.tool()
+def note(text: str) -> str:
+    """Append text to the file named by MCP_NOTES (so a test sees that the call really ran)."""
+    with open(os.environ["MCP_NOTES"], "a", encoding="utf-8") as file:
+        file.write(text + "\n")
+    return "noted"
+
+
+@server.tool()
 def crash() -> str:
     """Exit the server process in the middle of the call."""
     os._exit(3)
