@@ -237,10 +237,18 @@ class McpServer:
         # TODO(issue 11): route connections through gptkit.tools.net's address policy once it
         # lands (private addresses refused unless allowed); the SDK already keeps redirects on
         # the endpoint's origin.
-        client = httpx2.AsyncClient(
-            headers=headers, timeout=httpx2.Timeout(30.0, read=300.0), follow_redirects=False
-        )
-        return streamable_http_client(entry.url, http_client=client)
+        url = entry.url
+
+        @contextlib.asynccontextmanager
+        async def transport() -> Any:
+            # The SDK leaves a client it was given open: ours is closed with the connection.
+            async with httpx2.AsyncClient(
+                headers=headers, timeout=httpx2.Timeout(30.0, read=300.0), follow_redirects=False
+            ) as client:
+                async with streamable_http_client(url, http_client=client) as streams:
+                    yield streams
+
+        return transport()
 
     # -- tools ----------------------------------------------------------------------------------
 

@@ -47,6 +47,34 @@ def whoami() -> str:
     return f"{os.getcwd()}|{os.environ.get('MCP_TEST_VALUE', '')}|{os.environ.get('OPENAI_API_KEY', '')}"
 
 
+_SEEN = {"authorization": ""}  # over HTTP: the Authorization header of the latest request
+
+
+@server.tool()
+def authecho() -> str:
+    """Say back the Authorization header the server received (over HTTP)."""
+    return _SEEN["authorization"]
+
+
+class _Auth:
+    """Refuses requests without ``Bearer $TOOLBOX_TOKEN`` when that variable is set."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            seen = dict(scope["headers"]).get(b"authorization", b"").decode()
+            _SEEN["authorization"] = seen
+            token = os.environ.get("TOOLBOX_TOKEN")
+            if token and seen != f"Bearer {token}":
+                await send({"type": "http.response.start", "status": 401,
+                            "headers": [(b"content-type", b"text/plain")]})
+                await send({"type": "http.response.body", "body": b"unauthorized"})
+                return
+        await self.app(scope, receive, send)
+
+
 @server.tool()
 def note(text: str) -> str:
     """Append text to the file named by MCP_NOTES (so a test sees that the call really ran)."""
@@ -102,8 +130,8 @@ def main() -> None:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        app = server.streamable_http_app(host="127.0.0.1")
-        config = uvicorn.Config(app, log_level="warning")
+        app = _Auth(server.streamable_http_app(host="127.0.0.1"))
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
         print(f"PORT {port}", flush=True)
         uvicorn.Server(config).run(sockets=[sock])
         return
