@@ -36,7 +36,7 @@ def test_the_servers_tools_are_offered_and_called(tmp_path: Path) -> None:
     path = assistant(tmp_path, word)
     first, results = _turn(path, ("add", {"a": 2, "b": 3}), ("echo", {"text": "hi"}))
     assert set(first.tool_names()) == {
-        "add", "echo", "whoami", "note", "crash", "hang", "fail", "garbage", "spawn"
+        "add", "echo", "whoami", "authecho", "note", "crash", "hang", "fail", "garbage", "spawn"
     }
     assert first.tools()["add"]["properties"].keys() == {"a", "b"}
     assert results == {"c0": "5", "c1": "hi"}
@@ -61,7 +61,7 @@ def test_include_of_a_tool_the_server_lacks_is_a_clear_error(tmp_path: Path) -> 
                 session.send("go")
     message = str(caught.value)
     assert "MCP server 'box': include names 'ad', which the server does not offer" in message
-    assert "it offers: add, crash, echo" in message
+    assert "it offers: add, authecho, crash, echo" in message
     assert server.requests == []  # nothing was sent to the model
     assert wait_until_gone(word) == []
 

@@ -292,7 +292,7 @@ class McpServer:
         limit = self._timeout
         mark = self._mark()
         try:
-            result = await asyncio.wait_for(client.call_tool(remote, arguments), limit)
+            result = await _bounded(client.call_tool(remote, arguments), limit)
         except asyncio.TimeoutError:
             raise ToolFailure(self._hide(
                 f"{shown} did not answer within {limit:g} s (its timeout){self._clues(mark)}; it was "
@@ -470,6 +470,13 @@ async def _list_all(client: Any) -> list[Any]:
         if not cursor:
             break
     return tools
+
+
+async def _bounded(awaitable: Any, timeout: float) -> Any:
+    if sys.version_info >= (3, 11):  # a deadline on this task: no task of its own per call
+        async with asyncio.timeout(timeout):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, timeout)
 
 
 def _quiet_sdk_logs() -> None:
