@@ -494,7 +494,8 @@ def _which(command: str, path: str, cwd: Path) -> str | None:
     if os.sep in command:
         candidate = (cwd / command) if not os.path.isabs(command) else Path(command)
         return str(candidate) if os.access(candidate, os.X_OK) and candidate.is_file() else None
-    return shutil.which(command, path=path)
+    found = shutil.which(command, path=path)
+    return os.path.abspath(found) if found else None  # a relative PATH entry is gptkit's, not cwd's
 
 
 def _innermost(exc: BaseException) -> BaseException:
