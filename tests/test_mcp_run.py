@@ -149,3 +149,17 @@ def test_sigkill_of_gptkit_while_the_server_runs_leaves_no_process(tmp_path: Pat
         process.communicate(timeout=60)
     assert process.returncode == -signal.SIGKILL
     assert wait_until_gone(word) == []
+
+
+def test_confirm_true_without_a_terminal_or_yes_refuses_the_call(tmp_path: Path) -> None:
+    path = assistant(tmp_path, marker(), entry="    confirm: true\n")
+    script = [tool_calls(call("add", {"a": 1, "b": 2}, id="c1")), text("Refused.")]
+    with FakeOpenAI(script) as server:
+        refused = gptkit("run", str(path), "add", server=server)
+    assert refused.returncode == 0, refused.stderr
+    (result,) = server.requests[1].tool_results()
+    assert result.output.startswith("error: add needs the person's confirmation")
+    with FakeOpenAI(script) as server:
+        allowed = gptkit("run", str(path), "add", "--yes", server=server)
+    assert allowed.returncode == 0, allowed.stderr
+    assert [r.output for r in server.requests[1].tool_results()] == ["3"]

@@ -193,9 +193,12 @@ class McpServer:
                 "or correct command in the assistant file"
             ))
         self._errlog = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+        command, args = found, list(entry.args)
+        if os.name == "posix":  # elsewhere the SDK's own job object ends the process tree
+            command, args = sys.executable, ["-I", str(_GUARD), str(os.getpid()), found, *args]
         parameters = StdioServerParameters(
-            command=sys.executable,
-            args=["-I", str(_GUARD), str(os.getpid()), found, *entry.args],
+            command=command,
+            args=args,
             env=env,
             cwd=cwd,
             encoding_error_handler="replace",
