@@ -207,3 +207,12 @@ def test_an_exception_in_the_turn_still_stops_the_server(tmp_path: Path) -> None
             with pytest.raises(gptkit.ProviderError):
                 session.send("go")
     assert wait_until_gone(word) == []
+
+
+def test_a_secret_the_server_echoes_never_reaches_the_model(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVER_TOKEN", "tok-0123456789-secret")
+    path = assistant(tmp_path, marker(), entry="    env:\n      MCP_TEST_VALUE: ${SERVER_TOKEN}\n")
+    first, results = _turn(path, ("whoami", {}))
+    assert results["c0"].endswith("|***|")
+    assert "tok-0123456789-secret" not in str(first.body)

@@ -80,6 +80,7 @@ class McpServer:
         self._noise_seen = 0
         self._ended: BaseException | None = None
         self._timeout = 30.0
+        self._restarting = asyncio.Lock()
 
     # -- life ----------------------------------------------------------------------------------
 
@@ -290,8 +291,12 @@ class McpServer:
         if client is None:
             if self.tools is None:
                 raise ToolFailure(f"{shown}: {self.label} is not started")
-            await self._restart(shown)
+            async with self._restarting:  # parallel calls after a crash start it once
+                if self._client is None:
+                    await self._restart(shown)
             client = self._client
+            if client is None:
+                raise ToolFailure(self._hide(f"{shown} could not run: {self.label} stopped again"))
         limit = self._timeout
         mark = self._mark()
         try:
