@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mcp_support import assistant, marker, processes_with, wait_until_gone
+from mcp_support import TOOLBOX, assistant, marker, processes_with, wait_until_gone
 
 import gptkit
 from gptkit.errors import ToolError
@@ -216,3 +216,22 @@ def test_a_secret_the_server_echoes_never_reaches_the_model(tmp_path: Path,
     first, results = _turn(path, ("whoami", {}))
     assert results["c0"].endswith("|***|")
     assert "tok-0123456789-secret" not in str(first.body)
+
+
+def test_a_program_that_is_no_mcp_server_times_out_at_start_naming_its_garbage(
+    tmp_path: Path,
+) -> None:
+    word = marker()
+    path = assistant(tmp_path, word, entry="    timeout_s: 3\n")
+    path.write_text(path.read_text().replace(
+        f'args: ["{TOOLBOX}", "{word}"]',
+        f'args: ["-c", "print(\'hello, I am not MCP\', flush=True); import time; time.sleep(60)", "{word}"]',
+    ))
+    with gptkit.Session(gptkit.load(path), base_url="http://127.0.0.1:9/v1") as session:
+        with pytest.raises(ToolError) as caught:
+            session.connect()
+    message = str(caught.value)
+    assert message.startswith("MCP server 'box' did not answer within 3 s of starting (it wrote "
+                              "text that is not MCP on its stdout: 'hello, I am not MCP')")
+    assert message.endswith("runs an MCP server, or raise timeout_s in the assistant file")
+    assert wait_until_gone(word) == []

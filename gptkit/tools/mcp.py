@@ -78,7 +78,6 @@ class McpServer:
         self._errlog: IO[str] | None = None
         self._noise: list[str] = []  # stdout lines that were not MCP messages (the first few)
         self._noise_seen = 0
-        self._ended: BaseException | None = None
         self._timeout = 30.0
         self._restarting = asyncio.Lock()
 
@@ -100,13 +99,14 @@ class McpServer:
     async def aclose(self) -> None:
         """Stop the server and wait until it is gone (bounded); safe to call at any time."""
         task, self._task = self._task, None
-        self._client = None
+        connected, self._client = self._client is not None, None
         if task is not None and not task.done():
             assert self._stop is not None
-            self._stop.set()  # the SDK's shutdown: stdin closed, then the process tree ended
-            done, _ = await asyncio.wait({task}, timeout=_STOP_S)
-            if not done:
-                task.cancel()
+            if connected:
+                self._stop.set()  # the SDK's shutdown: stdin closed, then the process tree ended
+                done, _ = await asyncio.wait({task}, timeout=_STOP_S)
+            if not connected or not done:
+                task.cancel()  # still starting (or stuck): the SDK's shutdown is shielded
                 await asyncio.wait({task}, timeout=_STOP_S)
         if self._errlog is not None:
             self._errlog.close()
@@ -118,7 +118,6 @@ class McpServer:
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[list[Any]] = loop.create_future()
         self._stop = asyncio.Event()
-        self._ended = None
         self._task = loop.create_task(self._serve(transport, ready, self._stop))
         self._timeout = timeout
         try:
@@ -155,9 +154,10 @@ class McpServer:
                     ready.set_result(listing)
                 await stop.wait()
         except BaseException as exc:  # the SDK's task groups wrap what failed
-            self._ended = exc
             self._client = None
-            if not ready.done():
+            if isinstance(exc, asyncio.CancelledError):
+                ready.cancel()  # nobody waits any more (a start timeout, aclose)
+            elif not ready.done():
                 ready.set_exception(self._start_failure(exc))
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
