@@ -196,7 +196,12 @@ class McpServer:
         self._errlog = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
         command, args = found, list(entry.args)
         if os.name == "posix":  # elsewhere the SDK's own job object ends the process tree
-            command, args = sys.executable, ["-I", str(_GUARD), str(os.getpid()), found, *args]
+            import threading
+
+            # the kernel's parent-death signal follows the starting thread: only the main one's
+            watch = "pdeathsig" if threading.current_thread() is threading.main_thread() else "poll"
+            command = sys.executable
+            args = ["-I", str(_GUARD), str(os.getpid()), watch, found, *args]
         parameters = StdioServerParameters(
             command=command,
             args=args,

@@ -1,14 +1,16 @@
 """The watchman between gptkit and a stdio MCP server: no server process outlives gptkit.
 
-gptkit runs ``python -I mcp_guard.py PARENT_PID COMMAND [ARGS...]`` as the server's command (the
-MCP SDK starts it in a session of its own). The guard starts COMMAND in a process group of its
+gptkit runs ``python -I mcp_guard.py PARENT_PID WATCH COMMAND [ARGS...]`` as the server's command
+(the MCP SDK starts it in a session of its own). The guard starts COMMAND in a process group of its
 own, handing it stdin, stdout and stderr, and reads nothing itself. It ends that whole group
 (SIGTERM, then SIGKILL after a short grace), children of the server included:
 
 - when the server exits (its leftover children go with it);
 - when the guard is told to stop (SIGTERM, SIGINT, SIGHUP), as the SDK's shutdown does;
-- when gptkit dies without cleaning up (SIGKILL, a crash): on Linux the kernel sends the guard
-  SIGTERM (``PR_SET_PDEATHSIG``), elsewhere the guard sees its parent change within 0.2 s.
+- when gptkit dies without cleaning up (SIGKILL, a crash): the guard sees its parent change
+  within 0.2 s; on Linux, with WATCH ``pdeathsig``, the kernel also sends it SIGTERM at once
+  (``PR_SET_PDEATHSIG``). That signal comes when the *thread* that started the guard ends, so
+  gptkit asks for it only from the main thread; WATCH ``poll`` relies on the poll alone.
 
 A process that leaves the group on purpose (``setsid``, a daemon) is beyond anyone's reach.
 Standard library only, and no import of gptkit: it starts in a few tens of milliseconds.
@@ -67,9 +69,10 @@ def _end_group(group: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Run ``argv[1:]`` under watch of parent ``argv[0]``; return the server's exit code."""
-    parent, command = int(argv[0]), argv[1:]
-    _die_with_parent()
+    """Run ``argv[2:]`` under watch of parent ``argv[0]`` (see the module); the server's exit code."""
+    parent, watch, command = int(argv[0]), argv[1], argv[2:]
+    if watch == "pdeathsig":
+        _die_with_parent()
     if os.getppid() != parent:
         return 1  # gptkit died before the guard could watch it
     stopping: list[int] = []
