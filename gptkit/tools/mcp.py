@@ -243,16 +243,21 @@ class McpServer:
         for key, value in headers.items():
             if "\r" in value or "\n" in value or "\r" in key or "\n" in key:
                 raise ToolError(f"{self.label}: header {key!r} holds a line break; refused")
-        # TODO(issue 11): route connections through gptkit.tools.net's address policy once it
-        # lands (private addresses refused unless allowed); the SDK already keeps redirects on
-        # the endpoint's origin.
+        # TODO(issue 11, at the merge with h-openapi): give this client a transport whose
+        # httpcore2 network backend asks gptkit.tools.net.Policy(hosts={url host},
+        # allow_private=entry.allow_private_network, tool=self.label).addresses(host, port)
+        # before each connection (the twin of net.guarded_backend, for httpx2/httpcore2, which
+        # the SDK uses); and add allow_private_network to McpTool. The SDK
+        # already keeps redirects on the endpoint's origin.
         url = entry.url
 
         @contextlib.asynccontextmanager
         async def transport() -> Any:
             # The SDK leaves a client it was given open: ours is closed with the connection.
+            # no proxy from the environment: it would connect on the tool's behalf (net.py's rule)
             async with httpx2.AsyncClient(
-                headers=headers, timeout=httpx2.Timeout(30.0, read=300.0), follow_redirects=False
+                headers=headers, timeout=httpx2.Timeout(30.0, read=300.0), follow_redirects=False,
+                trust_env=False,
             ) as client:
                 async with streamable_http_client(url, http_client=client) as streams:
                     yield streams
