@@ -235,3 +235,18 @@ def test_a_program_that_is_no_mcp_server_times_out_at_start_naming_its_garbage(
                               "text that is not MCP on its stdout: 'hello, I am not MCP')")
     assert message.endswith("runs an MCP server, or raise timeout_s in the assistant file")
     assert wait_until_gone(word) == []
+
+
+def test_a_server_tool_name_the_model_cannot_take_is_a_clear_error(tmp_path: Path) -> None:
+    path = assistant(tmp_path, marker(), "--dotted-name")
+    with gptkit.Session(gptkit.load(path), base_url="http://127.0.0.1:9/v1") as session:
+        with pytest.raises(ToolError) as caught:
+            session.connect()
+    assert str(caught.value) == (
+        "MCP server 'box' offers a tool named 'read.file', so its name for the model would be "
+        "'read.file', which is not a valid tool name (letters, digits, '_' and '-', 1 to 64 "
+        "characters); leave it out with exclude"
+    )
+    path.write_text(path.read_text() + "    exclude: [read.file]\n")
+    _, results = _turn(path, ("add", {"a": 1, "b": 1}))
+    assert results == {"c0": "2"}

@@ -285,10 +285,11 @@ class McpServer:
         for tool in chosen:
             name = entry.prefix + tool.name
             if not _TOOL_NAME.match(name):
+                fix = "shorten prefix, or " if len(name) > 64 and entry.prefix else ""
                 raise ToolError(self._hide(
                     f"{self.label} offers a tool named {tool.name!r}, so its name for the model "
                     f"would be {name!r}, which is not a valid tool name (letters, digits, '_' and "
-                    "'-', 1 to 64 characters); leave it out with exclude, or shorten prefix"
+                    f"'-', 1 to 64 characters); {fix}leave it out with exclude"
                 ))
             tools.append(McpServerTool(self, tool, name))
         return tools

@@ -121,6 +121,8 @@ def main() -> None:
     args = sys.argv[1:]
     if "--garbage-at-start" in args:
         os.write(1, b"hello from a chatty server\n")
+    if "--dotted-name" in args:  # a name the SDK allows and OpenAI does not
+        server.add_tool(lambda: "x", name="read.file", description="A tool with a dot in its name.")
     if "--exit-at-once" in args:
         sys.stderr.write("toolbox: refusing to start: no config\n")
         sys.exit(2)
