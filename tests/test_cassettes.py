@@ -139,6 +139,14 @@ RECORDINGS: dict[str, Recording] = {
         [text("No, it is short and clear: it says what changed and when.")],
         expect="short and clear",
     ),
+    "examples/mcp-server/mcp-server.cassette.yaml": Recording(
+        "examples/mcp-server/assistant.yaml",
+        "Who answers pages, and how fast?",
+        [tool_calls(call("notes_search_notes", {"query": "pages"}, id="call_1")),
+         tool_calls(call("notes_read_note", {"title": "on-call"}, id="call_2")),
+         text("The on-call engineer answers pages, within 15 minutes.")],
+        expect="within 15 minutes",
+    ),
     "examples/env-substitution/env-substitution.cassette.yaml": Recording(
         "examples/env-substitution/assistant.yaml",
         "Why is the sky blue?",
@@ -189,6 +197,8 @@ def _pets_api(wanted: bool) -> Iterator[dict[str, str]]:
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "OLLAMA_", "MY_"))}
     env.update(extra)
+    # the example MCP server runs as `python`: the one running the tests, which has mcp
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
 
 

@@ -29,6 +29,8 @@ def register(commands: Any) -> None:
                         help="the user's message of the request ('-' reads stdin)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text (default) or json (the request body, secrets as ***)")
+    parser.add_argument("--connect", action="store_true",
+                        help="start the MCP servers to show their tools (stopped before exit)")
     parser.set_defaults(handler=handle)
 
 
@@ -40,6 +42,8 @@ def handle(args: argparse.Namespace) -> int:
         message = message[:-1] if message.endswith("\n") else message
     session = open_session(args)
     try:
+        if args.connect:
+            session.connect()
         secrets = session.secrets
         if args.format == "json":
             body = _masked(session.request_body(message), secrets)
@@ -90,7 +94,11 @@ def _text(session: Any, message: str | None = None) -> str:
     specs = [t.spec for t in session.tools.values()]
     if specs:
         lines.append(json.dumps([_tool(s) for s in specs], indent=2, ensure_ascii=False))
-    else:
+    unstarted = session.unconnected_servers()
+    if unstarted:
+        lines.append(f"(the tools of MCP server{'s' if len(unstarted) > 1 else ''} "
+                     f"{', '.join(unstarted)} are not shown: --connect starts the servers to list them)")
+    elif not specs:
         lines.append("(none)")
     memory = config.memory
     policy = {

@@ -258,7 +258,59 @@ class HttpTool(_NetworkTool):
     """Ask the person before each call; default: yes for every method but GET."""
 
 
-Tool = Annotated[PythonTool | BuiltinTool | OpenAPITool | HttpTool, Field(discriminator="type")]
+
+class McpTool(_Model):
+    """The tools of a Model Context Protocol server, over stdio (command) or streamable HTTP (url)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["command"], "not": {"required": ["url"]}},
+                {"required": ["url"], "not": {"required": ["command"]}},
+            ]
+        },
+    )
+
+    type: Literal["mcp"]
+    """mcp: a Model Context Protocol server; each of its tools becomes a tool."""
+    name: Annotated[str, Field(pattern=TOOL_NAME_PATTERN)]
+    """The server's name in messages; not a tool name (the server names its tools)."""
+    command: Annotated[str, Field(min_length=1)] | None = None
+    """stdio: the program that runs the server, such as python or npx; started when a run first needs its tools."""
+    args: list[str] = Field(default_factory=list)
+    """stdio: the program's arguments."""
+    env: dict[Annotated[str, Field(pattern=ENV_NAME_PATTERN)], str] = Field(default_factory=dict)
+    """stdio: environment variables for the server, over a minimal inherited set (PATH, HOME...); values may use ${VAR}."""
+    cwd: Annotated[str, Field(min_length=1)] | None = None
+    """stdio: the server's working folder, relative to this file and inside the project; default this file's folder."""
+    url: Annotated[str, Field(pattern=URL_PATTERN)] | None = None
+    """streamable HTTP: the server's endpoint, such as https://example.com/mcp."""
+    headers: dict[str, str] = Field(default_factory=dict)
+    """streamable HTTP: static, non-secret headers sent with every request."""
+    bearer_env: Annotated[str, Field(pattern=ENV_NAME_PATTERN)] | None = None
+    """streamable HTTP: the NAME of the environment variable holding a bearer token, never the token."""
+    include: list[Annotated[str, Field(min_length=1)]] | None = None
+    """Only these of the server's tools (by the server's names); default all."""
+    exclude: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    """The server's tools to leave out (by the server's names)."""
+    prefix: Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]{0,48}$")] = ""
+    """Put before each of the server's tool names, against clashes: prefix files_ makes read into files_read."""
+    confirm: bool = False
+    """Ask the person before each call of the server's tools (--yes answers yes)."""
+    timeout_s: Annotated[float, Field(gt=0)] | None = None
+    """Seconds one call (and the server's start) may take; else limits.tool_timeout_s."""
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> McpTool:
+        if (self.command is None) == (self.url is None):
+            raise ValueError("an mcp tool needs command (stdio) or url (streamable HTTP), not both")
+        return self
+
+
+
+Tool = Annotated[
+    PythonTool | BuiltinTool | OpenAPITool | HttpTool | McpTool, Field(discriminator="type")
+]
 
 
 class RedactRule(_Model):

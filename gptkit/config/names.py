@@ -30,7 +30,6 @@ MEMORY_BUILTINS = ("remember", "forget")
 
 #: The tool gptkit adds for ``knowledge: {mode: tool}`` (the default mode).
 KNOWLEDGE_TOOL = "search_knowledge"
-LATER_TOOL_TYPES = ("http", "openapi", "mcp")
 REDACT_PATTERNS = ("email", "phone", "credit_card", "api_key")
 
 #: The kinds of file that have a published schema (``gptkit schema KIND``).

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from gptkit.config.compose import Composed
-from gptkit.config.names import LATER_TOOL_TYPES, PATTERN_MEANING, URL_PATTERN
+from gptkit.config.names import PATTERN_MEANING, URL_PATTERN
 from gptkit.config.predicates import proves_part, proves_valid
 from gptkit.config.schema import schema_document
 from gptkit.config.yamlfile import YPath
@@ -105,6 +105,15 @@ def _explain(error: Any, composed: Composed) -> None:
             composed.problem(path, "const", f"must be {json.dumps(error.validator_value)}")
     elif kind == "pattern":
         _pattern(error, composed, path)
+    elif kind == "oneOf" and "discriminator" not in error.schema and _is_mcp(instance):
+        both = "command" in instance and "url" in instance
+        composed.problem(
+            path,
+            "mcp-transport",
+            "an mcp tool needs command (stdio) or url (streamable HTTP), "
+            + ("not both" if both else "and has neither"),
+            "give command: (and args:) to start a local server, or url: to reach one over HTTP",
+        )
     elif kind in ("oneOf", "anyOf"):
         _union(error, composed, path)
     elif kind == "not" and path == ():
@@ -126,6 +135,10 @@ _REQUIRED_HINTS: dict[YPath, str] = {
     ("output", "schema"): "output.format json needs a JSON Schema for the answer",
     ("tools", "*", "function"): "python tools name their function as 'module.path:attribute'",
 }
+
+
+def _is_mcp(instance: Any) -> bool:
+    return isinstance(instance, dict) and instance.get("type") == "mcp"
 
 
 def _generic(path: YPath) -> YPath:
@@ -276,13 +289,6 @@ def _tagged_union(error: Any, composed: Composed, path: YPath, mapping: dict[str
         for sub in error.context:
             if sub.relative_schema_path[0] == index:
                 _explain(sub, composed)
-    elif tag in LATER_TOOL_TYPES:
-        composed.problem(
-            (*path, "type"),
-            "not-supported",
-            f"tool type '{tag}' is not supported yet",
-            f"this gptkit runs these tool types: {', '.join(names)}",
-        )
     else:
         composed.problem(
             (*path, "type"),

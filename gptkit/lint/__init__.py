@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from gptkit.config.compose import Composed
 from gptkit.lint.knowledge import check_knowledge
+from gptkit.lint.mcp import check_mcp_tools
 from gptkit.lint.network import check_network
 from gptkit.lint.templates import check_templates
 from gptkit.lint.tools import check_json_schema, check_tools
@@ -35,6 +36,7 @@ def lint(composed: Composed, *, knowledge_files: bool = True) -> None:
     check_base_url(composed)
     check_tools(composed)
     check_network(composed)
+    check_mcp_tools(composed)
     check_redact(composed)
     if knowledge_files:
         check_knowledge(composed)

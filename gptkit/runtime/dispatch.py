@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -73,7 +74,10 @@ async def dispatch(
         tool, arguments = item
         return await _run(call, tool, arguments, context, limits)
 
-    results = await asyncio.gather(*(run(c, p) for c, p in zip(calls, prepared, strict=True)))
+    if len(calls) == 1:  # the common case: no task of its own to schedule
+        results = [await run(calls[0], prepared[0])]
+    else:
+        results = await asyncio.gather(*(run(c, p) for c, p in zip(calls, prepared, strict=True)))
     return [
         ToolFinished(r.call, redact(r.result, secrets), r.error) if secrets else r for r in results
     ]
@@ -123,6 +127,14 @@ class DaemonExecutor(concurrent.futures.ThreadPoolExecutor):
         return None
 
 
+async def _bounded(awaitable: Awaitable[object], timeout: float) -> object:
+    """``awaitable`` within ``timeout`` seconds, else :class:`asyncio.TimeoutError`."""
+    if sys.version_info >= (3, 11):  # a deadline on this task: no task of its own per call
+        async with asyncio.timeout(timeout):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, timeout)
+
+
 async def _prepare(
     call: ToolCall, tools: dict[str, Tool], confirm: Confirm | None
 ) -> tuple[Tool, dict[str, Any]] | ToolFinished:
@@ -155,7 +167,7 @@ async def _run(
     timeout = tool.timeout_s or limits.tool_timeout_s
     try:
         # a user's tool may return something other than its declared ``str``
-        outcome: object = await asyncio.wait_for(tool.run(arguments, context), timeout)
+        outcome: object = await _bounded(tool.run(arguments, context), timeout)
     except asyncio.TimeoutError:
         return ToolFinished(
             call,

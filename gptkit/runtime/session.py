@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from gptkit.runtime.knowledge import Knowledge
     from gptkit.runtime.transport import Network
     from gptkit.tools.base import Tool
+    from gptkit.tools.servers import ToolServers
 
 _T = TypeVar("_T")
 
@@ -99,6 +100,7 @@ class Session:
         self._provider: Provider | None = None
         self._tools: dict[str, Tool] | None = None
         self._tool_override = tool_override
+        self._servers: ToolServers | None = None  # MCP servers: started by aconnect()
         self._template: Template | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._knowledge: Knowledge | None = None
@@ -107,9 +109,13 @@ class Session:
 
     @property
     def tools(self) -> dict[str, Tool]:
-        """The assistant's tools by name (their modules are imported on first use)."""
+        """The assistant's tools by name (their modules are imported on first use).
+
+        MCP servers' tools join once the servers run: a turn starts them (:meth:`aconnect`).
+        """
         if self._tools is None:
             from gptkit.tools.registry import build_tools
+            from gptkit.tools.servers import ToolServers
 
             built = build_tools(self.assistant, self.root, environ=self.environ)
             knowledge = self.knowledge
@@ -119,7 +125,28 @@ class Session:
                     built.append(search)
             override = self._tool_override
             self._tools = {t.name: override(t) if override else t for t in built}
+            self._servers = ToolServers(self.assistant, self.root, environ=self.environ)
         return self._tools
+
+    async def aconnect(self) -> None:
+        """Start the assistant's MCP servers not started yet, adding their tools to :attr:`tools`."""
+        tools = self.tools
+        if self._servers is not None and self._servers.pending:
+            before = set(tools)
+            await self._servers.open(tools)
+            override = self._tool_override
+            if override is not None:  # the servers' tools pass through it as the others did
+                for name in set(tools) - before:
+                    tools[name] = override(tools[name])
+
+    def connect(self) -> None:
+        """The blocking twin of :meth:`aconnect` (``render --connect``)."""
+        self._run(self.aconnect())
+
+    def unconnected_servers(self) -> list[str]:
+        """The names of the MCP servers whose tools are not known yet (not started)."""
+        self.tools  # noqa: B018 - builds the tools, and the servers' list with them
+        return self._servers.pending if self._servers is not None else []
 
     @property
     def knowledge(self) -> Knowledge | None:
@@ -141,8 +168,10 @@ class Session:
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in output, errors or files."""
         from gptkit.tools.registry import tool_secrets
+        from gptkit.tools.servers import server_secrets
 
-        found = set(self.assistant.secret_values) | tool_secrets(self.assistant, self.environ)
+        found = (set(self.assistant.secret_values) | tool_secrets(self.assistant, self.environ)
+                 | server_secrets(self.assistant, self.environ))
         key = self.provider.endpoint.api_key
         if key:
             found.add(key)
@@ -319,7 +348,9 @@ class Session:
         return self.assistant.memory.summary_model or self.model
 
     def close(self) -> None:
-        """Close the API client, the store and the session's event loop."""
+        """Stop the MCP servers; close the API client, the store and the session's event loop."""
+        if self._servers is not None and self._servers.running:
+            self._run(self._servers.aclose())
         if self._memory is not None:
             self._memory.close()
         if self._knowledge is not None:
@@ -335,7 +366,12 @@ class Session:
             self._loop = None
 
     async def aclose(self) -> None:
-        """Close the API client."""
+        """Stop the MCP servers; close the knowledge index, the API client and the tools."""
+        if self._servers is not None:
+            await self._servers.aclose()
+        if self._knowledge is not None:
+            await self._knowledge.aclose()
+            self._knowledge = None
         if self._provider is not None:
             await self._provider.aclose()
             self._provider = None
@@ -394,6 +430,7 @@ class Session:
                 f"the message has {len(text):,} characters; this assistant takes at most "
                 f"{limits.max_input_chars:,} (limits.max_input_chars)"
             )
+        await self.aconnect()
         provider, tools = self.provider, self.tools
         system = self.system_prompt()
         turn: list[Message] = [Message("user", text)]

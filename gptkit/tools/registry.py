@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from gptkit.config.models import Assistant, BuiltinTool, HttpTool, OpenAPITool
+from gptkit.config.models import Assistant, BuiltinTool, HttpTool, McpTool, OpenAPITool
 from gptkit.config.models import PythonTool as PythonToolConfig
 from gptkit.config.names import MEMORY_BUILTINS
 from gptkit.errors import ToolError
@@ -43,6 +43,8 @@ def build_tools(
         folder = Path(source).parent if source is not None else root
     tools: list[Tool] = []
     for entry in config.tools:
+        if isinstance(entry, McpTool):
+            continue  # a server's tools are known once it runs: gptkit.tools.servers
         if isinstance(entry, BuiltinTool):
             tools.append(
                 builtin_tool(
