@@ -138,6 +138,8 @@ class OpenAITransport:
         import openai
         from openai import AsyncStream
 
+        from gptkit.providers.pool import cheaper_idle_checks
+
         key = endpoint.api_key
         if key is None:
             if endpoint.is_openai:
@@ -163,6 +165,8 @@ class OpenAITransport:
             timeout=endpoint.timeout_s,
             max_retries=endpoint.max_retries,
         )
+        # the httpx client openai made; its pool's idle checks, made cheap (gptkit.providers.pool)
+        cheaper_idle_checks(getattr(self.client, "_client", None))
         self._stream_cls = Raw
         self._encode = BodyEncoder()
 
