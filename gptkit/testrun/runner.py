@@ -12,10 +12,10 @@ writing nothing).
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -85,8 +85,7 @@ class Runner:
             for suite, index in cases:
                 yield self.run_case(suite, index)
             return
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="gptkit-test") as pool:
-            yield from pool.map(lambda item: self.run_case(*item), cases)
+        yield from _in_threads(self.run_case, cases, jobs)
 
     def assistant(self, path: Path) -> Assistant:
         """The assistant file at ``path``, loaded once; raises ConfigError."""
@@ -195,6 +194,42 @@ class Runner:
             result.needs_recording = True
             result.fail(str(exc), f"record it again: {result.record_command}")
             return None
+
+
+def _in_threads(work: Callable[[Suite, int], CaseResult], cases: list[tuple[Suite, int]],
+                jobs: int) -> Iterator[CaseResult]:
+    """Run ``work`` on ``cases`` in ``jobs`` daemon threads; yield the results in order.
+
+    Daemon threads, not a ThreadPoolExecutor: an executor joins its threads on the way out, so
+    Ctrl-C would wait for every running case to end (up to its model.timeout_s). When the
+    caller stops reading (Ctrl-C, an error), no case starts after the ones running.
+    """
+    outcomes: list[queue.Queue[tuple[bool, Any]]] = [queue.Queue(maxsize=1) for _ in cases]
+    order = iter(range(len(cases)))
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set():
+            with lock:
+                index = next(order, None)
+            if index is None:
+                return
+            try:
+                outcomes[index].put((True, work(*cases[index])))
+            except BaseException as exc:  # handed to the reader, which raises it
+                outcomes[index].put((False, exc))
+
+    for number in range(min(jobs, len(cases))):
+        threading.Thread(target=worker, name=f"gptkit-test-{number}", daemon=True).start()
+    try:
+        for outcome in outcomes:
+            ok, value = outcome.get()
+            if not ok:
+                raise value
+            yield value
+    finally:
+        stop.set()
 
 
 def _all_used(result: CaseResult, transport: Any) -> None:

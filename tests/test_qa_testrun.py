@@ -1,0 +1,90 @@
+"""Outside-in QA of `gptkit test`: defects a user met, each pinned by a test."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from gptkit.cli.main import main
+
+ASSISTANT = """\
+version: 1
+name: slow
+model:
+  name: gpt-4o-mini
+  timeout_s: 3600
+instructions: Answer briefly.
+"""
+
+SUITE = """\
+version: 1
+assistant: assistant.yaml
+cases:
+  - name: one
+    turns: [{user: hi, expect: {contains: x}}]
+  - name: two
+    turns: [{user: hi, expect: {contains: x}}]
+  - name: three
+    turns: [{user: hi, expect: {contains: x}}]
+"""
+
+
+class Silent:
+    """A server on 127.0.0.1 that accepts connections and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = threading.Semaphore(0)
+        self.conns: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+            self.accepted.release()
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.conns:
+            conn.close()
+
+
+def test_ctrl_c_with_parallel_jobs_stops_at_once(tmp_path: Path) -> None:
+    # Before: Ctrl-C during `gptkit test -j 4` waited for every running case to time out
+    # (model.timeout_s, here an hour) before printing "interrupted".
+    (tmp_path / "assistant.yaml").write_text(ASSISTANT)
+    (tmp_path / "slow.test.yaml").write_text(SUITE)
+    server = Silent()
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test", "GPTKIT_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gptkit", "test", "--live", "-j", "4",
+         "--base-url", f"http://127.0.0.1:{server.port}/v1", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        for _ in range(2):  # two cases are waiting for the model
+            assert server.accepted.acquire(timeout=120)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=90)  # far less than model.timeout_s
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        server.close()
+    assert proc.returncode == 130, err
+    assert "gptkit: interrupted" in err
+    assert "Traceback" not in err
