@@ -88,3 +88,21 @@ def test_ctrl_c_with_parallel_jobs_stops_at_once(tmp_path: Path) -> None:
     assert proc.returncode == 130, err
     assert "gptkit: interrupted" in err
     assert "Traceback" not in err
+
+
+def test_a_mock_of_an_unknown_tool_is_told_before_a_missing_cassette(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: the replay said only "no cassette ...: record it", and recording then failed on
+    # the mock; the mock is the thing to fix.
+    (tmp_path / "assistant.yaml").write_text(ASSISTANT)
+    (tmp_path / "slow.test.yaml").write_text(
+        "version: 1\nassistant: assistant.yaml\ncases:\n  - name: bad mock\n"
+        "    tools: {get_weather: {result: sunny}}\n    turns: [{user: hi}]\n"
+    )
+    code = main(["test", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "the mocked tool get_weather is not a tool of assistant.yaml" in out
+    assert "no cassette" not in out
+    assert "to record" not in out

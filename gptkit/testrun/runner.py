@@ -128,9 +128,8 @@ class Runner:
                         "(`gptkit validate` shows them all):",
                         *(p.describe() for p in exc.problems if p.severity == "error"))
             return
-        transport = self._transport(result)
-        if transport is None:
-            return
+        # a cassette that cannot be replayed is told after a wrong mock, which recording won't fix
+        transport, unusable = self._transport(result)
         store = _store(assistant, case)
         session = None
         mocks = {**suite.spec.tools, **case.tools}
@@ -146,6 +145,10 @@ class Runner:
                             f"{', '.join(unknown)} {'are' if len(unknown) > 1 else 'is'} not a "
                             f"tool of {suite.spec.assistant} (its tools: "
                             f"{', '.join(sorted(session.tools)) or 'none'})")
+                return
+            if unusable:
+                result.needs_recording = True
+                result.fail(*unusable)
                 return
             for number, turn in enumerate(case.turns, 1):
                 answer = session.send(turn.user)
@@ -173,27 +176,24 @@ class Runner:
                 session.close()
             store.close()
 
-    def _transport(self, result: CaseResult) -> Network | None:
+    def _transport(self, result: CaseResult) -> tuple[Network | None, list[str]]:
+        """How the case's model calls go, or None and why its cassette cannot be replayed."""
         from gptkit.providers.cassette import CassetteError
         from gptkit.runtime.transport import Network
         from gptkit.testrun.replay import CaseRecord, CaseReplay
 
         cassette = result.suite.cassette(result.case)
         if self.mode == "record":
-            return CaseRecord(cassette)
+            return CaseRecord(cassette), []
         if self.mode == "live":
-            return Network()
+            return Network(), []
         if not cassette.is_file():
-            result.needs_recording = True
-            result.fail(f"no cassette at {cassette}: record it with `gptkit test --record` "
-                        f"({result.record_command})")
-            return None
+            return None, [f"no cassette at {cassette}: record it with `gptkit test --record` "
+                          f"({result.record_command})"]
         try:
-            return CaseReplay(cassette)
+            return CaseReplay(cassette), []
         except CassetteError as exc:
-            result.needs_recording = True
-            result.fail(str(exc), f"record it again: {result.record_command}")
-            return None
+            return None, [str(exc), f"record it again: {result.record_command}"]
 
 
 def _in_threads(work: Callable[[Suite, int], CaseResult], cases: list[tuple[Suite, int]],
