@@ -147,7 +147,7 @@ def sniff(path: Path, max_bytes: int) -> str | None:
     """A cheap content check, or None when it passes: what validate reads of a document.
 
     A DOCX's zip directory (not its parts) shows a bomb; a PDF's last 64 KB show an /Encrypt
-    entry; a text file is decoded as UTF-8 (reading it is the check).
+    entry or a missing %%EOF; a text file is decoded as UTF-8 (reading it is the check).
     """
     kind = kind_of(path)
     try:
@@ -160,7 +160,10 @@ def sniff(path: Path, max_bytes: int) -> str | None:
                     return "is not a PDF (it does not start with %PDF-)"
                 size = path.stat().st_size
                 handle.seek(max(0, size - PDF_TAIL_BYTES))
-                if b"/Encrypt" in handle.read():
+                tail = handle.read()
+                if b"%%EOF" not in tail:  # cut short (a partial download): pypdf cannot read it
+                    return "is a damaged PDF (it does not end with %%EOF: cut short?)"
+                if b"/Encrypt" in tail:
                     return "is an encrypted PDF; save an unencrypted copy"
             return None
         if kind is not None:

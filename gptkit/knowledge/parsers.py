@@ -219,6 +219,7 @@ def parse_html(data: bytes) -> list[Section]:
 def parse_pdf(data: bytes) -> list[Section]:
     """One section per page with text, ``page N`` (pypdf)."""
     pypdf = _optional("pypdf", "PDF")
+    _quiet("pypdf")
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -334,6 +335,21 @@ def _flatten(path: str, value: Any, lines: list[str], depth: int) -> None:
     else:
         shown = value if isinstance(value, str) else json.dumps(value)
         lines.append(f"{path}: {shown}" if path else str(shown))
+
+
+def _quiet(name: str) -> None:
+    """Keep a library's log records off stderr when the program configured no logging.
+
+    pypdf logs what it tolerates in a damaged file ("EOF marker not found"); with no handler
+    anywhere, Python would print those bare lines beside gptkit's own warning for the file.
+    A NullHandler on the library's logger stops that and still lets records reach handlers
+    that the program configured.
+    """
+    import logging
+
+    logger = logging.getLogger(name)
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def _optional(module: str, what: str) -> Any:

@@ -1,0 +1,67 @@
+"""Outside-in QA of knowledge files: defects a user met, each pinned by a test."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gptkit.cli.main import main
+
+pypdf = pytest.importorskip("pypdf")
+
+ASSISTANT = """\
+version: 1
+name: kb
+model:
+  name: gpt-4o-mini
+instructions: Answer from the files.
+knowledge:
+  files: ["kb/*"]
+"""
+
+
+def _pdf() -> bytes:
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(100, 100)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _project(tmp_path: Path) -> Path:
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "notes.md").write_text("# Notes\nRefunds take 14 days.\n")
+    (tmp_path / "assistant.yaml").write_text(ASSISTANT)
+    return tmp_path / "assistant.yaml"
+
+
+def test_validate_reports_a_pdf_cut_short(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: a PDF cut short (a partial download) passed validate and failed only at run time.
+    path = _project(tmp_path)
+    whole = _pdf()
+    (tmp_path / "kb" / "half.pdf").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "kb" / "whole.pdf").write_bytes(whole)
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "kb/half.pdf is a damaged PDF" in out
+    assert "[knowledge-unreadable]" in out
+    assert "whole.pdf" not in out
+
+
+def test_a_damaged_pdf_prints_only_gptkits_warning(tmp_path: Path) -> None:
+    # Before: pypdf's own log line "EOF marker not found" was printed bare on stderr.
+    path = _project(tmp_path)
+    (tmp_path / "kb" / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a PDF\n")
+    env = {**os.environ, "GPTKIT_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-m", "gptkit", "knowledge", str(path), "index"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 1
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert lines, proc.stderr
+    assert all(line.startswith("gptkit: warning: knowledge file kb/broken.pdf") for line in lines), lines
+    assert "1 file(s) indexed" in proc.stdout
