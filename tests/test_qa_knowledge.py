@@ -65,3 +65,30 @@ def test_a_damaged_pdf_prints_only_gptkits_warning(tmp_path: Path) -> None:
     assert lines, proc.stderr
     assert all(line.startswith("gptkit: warning: knowledge file kb/broken.pdf") for line in lines), lines
     assert "1 file(s) indexed" in proc.stdout
+
+
+def test_a_path_out_by_dotdot_is_not_called_a_symlink(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: validate said "../shared/faq.md is a symlink to ..." for a plain file reached by "..".
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "faq.md").write_text("# FAQ\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "assistant.yaml").write_text(ASSISTANT.replace('["kb/*"]', '["../shared/faq.md"]'))
+    monkeypatch.chdir(project)
+    assert main(["validate", "assistant.yaml"]) == 1
+    out = capsys.readouterr().out
+    assert "knowledge file ../shared/faq.md is outside the project" in out
+    assert "symlink" not in out
+
+
+def test_knowledge_on_a_folder_says_it_is_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: "gptkit knowledge: no such file: DIR" for a folder that exists.
+    _project(tmp_path)
+    assert main(["knowledge", str(tmp_path), "status"]) == 2
+    err = capsys.readouterr().err
+    assert "is a folder" in err
+    assert "no such file" not in err

@@ -116,11 +116,12 @@ def _checked(
     path = Path(text)
     top = str(root)
     if not real_text.startswith(top.rstrip(os.sep) + os.sep):
-        real = Path(real_text)
-        how = "is a symlink to" if path.is_symlink() or real != path.absolute() else "is"
+        # a path that leads out by "..", or through a symlinked file or folder
+        linked = os.path.abspath(text) != real_text
+        where = f"is a symlink to {real_text}, outside" if linked else "is outside"
         return Found(
             path, _shown(path, root), index,
-            f"{how} {real}, outside the project ({root}); knowledge files must stay inside it",
+            f"{where} the project ({root}); knowledge files must stay inside it",
             "knowledge-outside",
         )
     name = real_text[len(top.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
