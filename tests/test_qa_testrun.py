@@ -106,3 +106,18 @@ def test_a_mock_of_an_unknown_tool_is_told_before_a_missing_cassette(
     assert "the mocked tool get_weather is not a tool of assistant.yaml" in out
     assert "no cassette" not in out
     assert "to record" not in out
+
+
+def test_a_typo_in_a_test_file_shows_validates_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: `gptkit test` dropped the hint ("did you mean 'expect'?") that validate shows.
+    (tmp_path / "assistant.yaml").write_text(ASSISTANT)
+    (tmp_path / "slow.test.yaml").write_text(
+        "version: 1\nassistant: assistant.yaml\ncases:\n  - name: typo\n"
+        "    turns:\n      - user: hi\n        expcet: {contains: x}\n"
+    )
+    assert main(["test", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "unknown key 'expcet'" in out
+    assert "did you mean 'expect'?" in out
