@@ -92,3 +92,17 @@ def test_knowledge_on_a_folder_says_it_is_a_folder(
     err = capsys.readouterr().err
     assert "is a folder" in err
     assert "no such file" not in err
+
+
+def test_an_index_that_cannot_be_made_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: only "cannot be opened: [Errno 2] ...", with nothing to act on.
+    path = _project(tmp_path)
+    (tmp_path / "home").write_text("a file, not a folder")
+    monkeypatch.setenv("GPTKIT_HOME", str(tmp_path / "home"))
+    assert main(["knowledge", str(path), "index"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot be opened" in err
+    assert "GPTKIT_HOME" in err
+    assert "Traceback" not in err
