@@ -121,3 +121,31 @@ def test_a_typo_in_a_test_file_shows_validates_hint(
     out = capsys.readouterr().out
     assert "unknown key 'expcet'" in out
     assert "did you mean 'expect'?" in out
+
+
+def test_ctrl_c_while_a_cassette_is_written_leaves_it_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: the cassette's header was rewritten in place (Path.write_text): an interrupt or
+    # a full disk at that moment left an empty or partial cassette.
+    from gptkit.providers.cassette import load_cassette
+    from gptkit.testing import FakeOpenAI
+
+    (tmp_path / "assistant.yaml").write_text(ASSISTANT)
+    (tmp_path / "slow.test.yaml").write_text(
+        "version: 1\nassistant: assistant.yaml\ncases:\n  - name: one\n    turns: [{user: hi}]\n")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0000000000000000")
+
+    def cut_short(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        with open(self, "w", encoding="utf-8") as handle:
+            handle.write(data[:10])
+        raise KeyboardInterrupt
+
+    with FakeOpenAI("echo") as server:
+        monkeypatch.setattr(Path, "write_text", cut_short)
+        code = main(["test", "--record", "--base-url", server.url, str(tmp_path)])
+        monkeypatch.undo()
+    capsys.readouterr()
+    assert code in (0, 130)  # 130 when the interrupt came
+    cassette = tmp_path / "cassettes" / "slow" / "one.cassette.yaml"
+    assert load_cassette(cassette)["exchanges"]
