@@ -106,3 +106,23 @@ def test_an_index_that_cannot_be_made_says_what_to_do(
     assert "cannot be opened" in err
     assert "GPTKIT_HOME" in err
     assert "Traceback" not in err
+
+
+def test_html_text_in_a_heading_left_open_is_kept() -> None:
+    # Before: "<h1>Opening hours" at the end of a page, never closed, was dropped.
+    from gptkit.knowledge.parsers import parse_html
+
+    sections = parse_html(b"<p>Welcome <b>in</b></p><h1>Opening hours")
+    assert "Opening hours" in "\n".join(s.text for s in sections)
+
+
+def test_a_csv_with_a_long_cell_is_indexed() -> None:
+    # Before: a cell over 128 KiB (the csv module's default) made the whole file "not valid CSV"
+    # at run time, though validate passed it.
+    from gptkit.knowledge.parsers import parse_csv
+
+    long = "word " * 40_000
+    sections = parse_csv(f'sku,description\nA1,"{long}"\nA2,short\n'.encode())
+    text = "\n".join(s.text for s in sections)
+    assert "sku: A2; description: short" in text
+    assert text.count("word") == 40_000

@@ -212,6 +212,8 @@ def parse_html(data: bytes) -> list[Section]:
     parser = _HTMLText()
     parser.feed(decode(data))
     parser.close()
+    if parser.heading is not None:  # a heading never closed: its text is kept all the same
+        parser.handle_endtag(f"h{parser.heading[0]}")
     parser.flush()
     return parser.sections
 
@@ -276,6 +278,10 @@ def parse_csv(data: bytes) -> list[Section]:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
+    # the file is within max_file_mb already: a long cell is no reason to refuse it (the csv
+    # module's default limit is 128 KiB a field); the limit is the process's, only raised
+    if csv.field_size_limit() <= len(text):
+        csv.field_size_limit(len(text) + 1)
     try:
         rows = list(csv.reader(io.StringIO(text), dialect))
     except csv.Error as exc:
