@@ -149,3 +149,15 @@ def test_ctrl_c_while_a_cassette_is_written_leaves_it_whole(
     assert code in (0, 130)  # 130 when the interrupt came
     cassette = tmp_path / "cassettes" / "slow" / "one.cassette.yaml"
     assert load_cassette(cassette)["exchanges"]
+
+
+def test_a_test_file_naming_a_missing_assistant_does_not_say_it_has_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: "the assistant file nothere.yaml has errors" for a file that does not exist.
+    (tmp_path / "slow.test.yaml").write_text(
+        "version: 1\nassistant: nothere.yaml\ncases:\n  - name: a\n    turns: [{user: hi}]\n")
+    assert main(["test", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "the assistant file nothere.yaml cannot be loaded" in out
+    assert "has errors" not in out

@@ -124,8 +124,8 @@ class Runner:
         try:
             assistant = self.assistant(suite.assistant_path)
         except ConfigError as exc:
-            result.fail(f"the assistant file {suite.spec.assistant} has errors "
-                        "(`gptkit validate` shows them all):",
+            result.fail(f"the assistant file {suite.spec.assistant} cannot be loaded "
+                        "(`gptkit validate` shows every problem):",
                         *(p.describe() for p in exc.problems if p.severity == "error"))
             return
         # a cassette that cannot be replayed is told after a wrong mock, which recording won't fix
