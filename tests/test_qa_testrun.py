@@ -161,3 +161,44 @@ def test_a_test_file_naming_a_missing_assistant_does_not_say_it_has_errors(
     out = capsys.readouterr().out
     assert "the assistant file nothere.yaml cannot be loaded" in out
     assert "has errors" not in out
+
+
+EMBEDDED = """\
+version: 1
+name: emb
+model:
+  name: gpt-4o-mini
+  base_url: {url}
+instructions: Answer from the files.
+knowledge:
+  files: ["kb/*.md"]
+  mode: context
+  top_k: 1
+  embeddings: {{model: text-embedding-3-small}}
+"""
+
+
+def test_a_suite_with_embeddings_records_and_replays_without_embedding_calls(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: `gptkit test` (a replay) called the embeddings API over the network, and a case
+    # recorded with hybrid ranking could not replay once that API was gone.
+    from gptkit.testing import FakeOpenAI
+
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "shipping.md").write_text("# Shipping\nShipping takes 3 days.\n")
+    (tmp_path / "kb" / "refunds.md").write_text("# Refunds\nRefunds take 14 days.\n")
+    (tmp_path / "emb.test.yaml").write_text(
+        "version: 1\nassistant: assistant.yaml\ncases:\n  - name: one\n"
+        "    turns: [{user: how long does shipping take, expect: {contains: shipping}}]\n")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0000000000000000")
+    monkeypatch.setenv("GPTKIT_HOME", str(tmp_path / "home"))
+    with FakeOpenAI("echo") as server:
+        (tmp_path / "assistant.yaml").write_text(EMBEDDED.format(url=server.url))
+        assert main(["test", "--record", str(tmp_path)]) == 0, capsys.readouterr().out
+        assert main(["test", str(tmp_path)]) == 0, capsys.readouterr().out
+        paths = [r.path for r in server.requests]
+    assert paths and not any("embeddings" in p for p in paths), paths
+    # and with the API gone (the server stopped), the replay still passes
+    capsys.readouterr()
+    assert main(["test", str(tmp_path)]) == 0, capsys.readouterr().out

@@ -38,6 +38,8 @@ class CassetteMismatch(GptkitError):
 class CaseReplay(Network):
     """Answer a case's model calls from its cassette, each only for the recorded request."""
 
+    cassette: str | None = "replay"  # as gptkit.runtime.transport.Replay: no embeddings call goes out
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.document = load_cassette(path)  # CassetteError: the file is not a usable cassette
