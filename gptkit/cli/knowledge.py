@@ -46,7 +46,11 @@ def handle(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        err(f"gptkit knowledge: no such file: {args.file}")
+        if path.is_dir():
+            err(f"gptkit knowledge: {args.file} is a folder; give the assistant file whose "
+                "knowledge: to use")
+        else:
+            err(f"gptkit knowledge: no such file: {args.file}")
         return 2
     config = gptkit.load(path, root=args.root)
     if config.knowledge is None:

@@ -46,6 +46,7 @@ def handle(args: argparse.Namespace) -> int:
         FileError,
         case_line,
         file_error_line,
+        problem_lines,
         render_github,
         render_json,
         render_junit,
@@ -78,8 +79,7 @@ def handle(args: argparse.Namespace) -> int:
             suite = load_suite(file)
         except ConfigError as exc:
             bad = [p for p in exc.problems if p.severity == "error"]
-            errors.append(FileError(file, bad[0].line if bad else 0,
-                                    tuple(p.describe() for p in bad)))
+            errors.append(FileError(file, bad[0].line if bad else 0, problem_lines(bad)))
             continue
         cases += [(suite, i) for i, case in enumerate(suite.spec.cases)
                   if selected(suite.case_id(case), args.patterns)]

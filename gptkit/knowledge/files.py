@@ -116,11 +116,12 @@ def _checked(
     path = Path(text)
     top = str(root)
     if not real_text.startswith(top.rstrip(os.sep) + os.sep):
-        real = Path(real_text)
-        how = "is a symlink to" if path.is_symlink() or real != path.absolute() else "is"
+        # a path that leads out by "..", or through a symlinked file or folder
+        linked = os.path.abspath(text) != real_text
+        where = f"is a symlink to {real_text}, outside" if linked else "is outside"
         return Found(
             path, _shown(path, root), index,
-            f"{how} {real}, outside the project ({root}); knowledge files must stay inside it",
+            f"{where} the project ({root}); knowledge files must stay inside it",
             "knowledge-outside",
         )
     name = real_text[len(top.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
@@ -147,7 +148,7 @@ def sniff(path: Path, max_bytes: int) -> str | None:
     """A cheap content check, or None when it passes: what validate reads of a document.
 
     A DOCX's zip directory (not its parts) shows a bomb; a PDF's last 64 KB show an /Encrypt
-    entry; a text file is decoded as UTF-8 (reading it is the check).
+    entry or a missing %%EOF; a text file is decoded as UTF-8 (reading it is the check).
     """
     kind = kind_of(path)
     try:
@@ -160,7 +161,10 @@ def sniff(path: Path, max_bytes: int) -> str | None:
                     return "is not a PDF (it does not start with %PDF-)"
                 size = path.stat().st_size
                 handle.seek(max(0, size - PDF_TAIL_BYTES))
-                if b"/Encrypt" in handle.read():
+                tail = handle.read()
+                if b"%%EOF" not in tail:  # cut short (a partial download): pypdf cannot read it
+                    return "is a damaged PDF (it does not end with %%EOF: cut short?)"
+                if b"/Encrypt" in tail:
                     return "is an encrypted PDF; save an unencrypted copy"
             return None
         if kind is not None:

@@ -212,6 +212,8 @@ def parse_html(data: bytes) -> list[Section]:
     parser = _HTMLText()
     parser.feed(decode(data))
     parser.close()
+    if parser.heading is not None:  # a heading never closed: its text is kept all the same
+        parser.handle_endtag(f"h{parser.heading[0]}")
     parser.flush()
     return parser.sections
 
@@ -219,6 +221,7 @@ def parse_html(data: bytes) -> list[Section]:
 def parse_pdf(data: bytes) -> list[Section]:
     """One section per page with text, ``page N`` (pypdf)."""
     pypdf = _optional("pypdf", "PDF")
+    _quiet("pypdf")
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -275,6 +278,10 @@ def parse_csv(data: bytes) -> list[Section]:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
+    # the file is within max_file_mb already: a long cell is no reason to refuse it (the csv
+    # module's default limit is 128 KiB a field); the limit is the process's, only raised
+    if csv.field_size_limit() <= len(text):
+        csv.field_size_limit(len(text) + 1)
     try:
         rows = list(csv.reader(io.StringIO(text), dialect))
     except csv.Error as exc:
@@ -334,6 +341,21 @@ def _flatten(path: str, value: Any, lines: list[str], depth: int) -> None:
     else:
         shown = value if isinstance(value, str) else json.dumps(value)
         lines.append(f"{path}: {shown}" if path else str(shown))
+
+
+def _quiet(name: str) -> None:
+    """Keep a library's log records off stderr when the program configured no logging.
+
+    pypdf logs what it tolerates in a damaged file ("EOF marker not found"); with no handler
+    anywhere, Python would print those bare lines beside gptkit's own warning for the file.
+    A NullHandler on the library's logger stops that and still lets records reach handlers
+    that the program configured.
+    """
+    import logging
+
+    logger = logging.getLogger(name)
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def _optional(module: str, what: str) -> Any:

@@ -87,7 +87,11 @@ class SQLiteIndex(Index):
                         if statement.strip():
                             self.db.execute(statement)
         except (sqlite3.Error, OSError) as exc:
-            raise KnowledgeStoreError(f"the knowledge index {path} cannot be opened: {exc}") from None
+            raise KnowledgeStoreError(
+                f"the knowledge index {path} cannot be opened: {exc}; it is kept in the folder "
+                "of the memory store: make that folder writable, or point GPTKIT_HOME (or "
+                "memory.store) at one that is"
+            ) from None
         self._names: dict[str, str] | None = None  # content hash -> a file name, for citations
         self._total: int | None = None
         self._stemmer = False  # the temporary tables that stem a query, made on first use

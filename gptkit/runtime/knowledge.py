@@ -251,8 +251,14 @@ def for_session(session: Any) -> Knowledge:
     embed: Embed | None = None
     reason = None
     if config.knowledge.embeddings is not None:
-        if session.replay is not None:
+        # a cassette holds no embeddings call: a replay makes none, so a recording makes none
+        # either, or its passages (and so its requests) could never be replayed
+        cassette = getattr(session.transport, "cassette", None)
+        if session.replay is not None or cassette == "replay":
             reason = "not used while a cassette is replayed; passages are ranked by BM25 alone"
+        elif session.record is not None or cassette == "record":
+            reason = ("not used while a cassette is recorded (its replay could not make the "
+                      "same calls); passages are ranked by BM25 alone")
         else:
             embed = Embedder(session)
     return Knowledge(config, session.root, session.folder, embed, reason)

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 class Network:
     """Talk to the model API over HTTP (the default)."""
 
+    cassette: str | None = None  # "record" or "replay" when model calls go through a cassette
+
     def connect(self, endpoint: Endpoint, secrets: Iterable[str]) -> Transport:
         """The wire transport; called once, on the first model call."""
         from gptkit.providers.client import OpenAITransport
@@ -34,6 +36,8 @@ class Network:
 
 class Record(Network):
     """Talk to the API and keep every exchange; :meth:`finish` writes the cassette."""
+
+    cassette: str | None = "record"  # knowledge embeddings are off while a cassette is made or replayed
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -55,6 +59,8 @@ class Record(Network):
 
 class Replay(Network):
     """Answer model calls from a cassette, in order: no network, no key."""
+
+    cassette: str | None = "replay"
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

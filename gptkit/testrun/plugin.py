@@ -75,8 +75,10 @@ class SuiteFile(pytest.File):
         from gptkit.errors import ConfigError
 
         if isinstance(excinfo.value, ConfigError):
+            from gptkit.testrun.report import problem_lines
+
             return "the test file cannot be run:\n" + "\n".join(
-                p.describe() for p in excinfo.value.problems if p.severity == "error")
+                problem_lines(excinfo.value.problems))
         return super().repr_failure(excinfo)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,8 @@ class CassetteMismatch(GptkitError):
 class CaseReplay(Network):
     """Answer a case's model calls from its cassette, each only for the recorded request."""
 
+    cassette: str | None = "replay"  # as gptkit.runtime.transport.Replay: no embeddings call goes out
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.document = load_cassette(path)  # CassetteError: the file is not a usable cassette
@@ -55,8 +58,11 @@ class CaseRecord(Record):
             return
         self._recorder.save(self.path, assistant=assistant, api=api, base_url=base_url)
         text = self.path.read_text(encoding="utf-8")
-        self.path.write_text(text.replace("`gptkit run --record`", "`gptkit test --record`", 1),
-                             encoding="utf-8")
+        # through a temporary file: Ctrl-C or a full disk midway leaves the cassette whole
+        tmp = self.path.with_name(self.path.name + ".header.tmp")
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(text.replace("`gptkit run --record`", "`gptkit test --record`", 1))
+        os.replace(tmp, self.path)
 
 
 class _Replayer:

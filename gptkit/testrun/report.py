@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gptkit.config.problems import Problem
 from gptkit.testrun.runner import CaseResult
 
 
@@ -18,6 +19,18 @@ class FileError:
     path: Path
     line: int
     details: tuple[str, ...]
+
+
+def problem_lines(problems: Sequence[Problem]) -> tuple[str, ...]:
+    """The errors among ``problems``, one a line, each followed by its hint as validate shows it
+    (``did you mean 'expect'?``)."""
+    lines: list[str] = []
+    for problem in problems:
+        if problem.severity == "error":
+            lines.append(problem.describe())
+            if problem.hint:
+                lines.append(f"  = hint: {problem.hint}")
+    return tuple(lines)
 
 
 def case_line(result: CaseResult) -> str:

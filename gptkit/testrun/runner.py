@@ -12,10 +12,10 @@ writing nothing).
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -85,8 +85,7 @@ class Runner:
             for suite, index in cases:
                 yield self.run_case(suite, index)
             return
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="gptkit-test") as pool:
-            yield from pool.map(lambda item: self.run_case(*item), cases)
+        yield from _in_threads(self.run_case, cases, jobs)
 
     def assistant(self, path: Path) -> Assistant:
         """The assistant file at ``path``, loaded once; raises ConfigError."""
@@ -125,13 +124,12 @@ class Runner:
         try:
             assistant = self.assistant(suite.assistant_path)
         except ConfigError as exc:
-            result.fail(f"the assistant file {suite.spec.assistant} has errors "
-                        "(`gptkit validate` shows them all):",
+            result.fail(f"the assistant file {suite.spec.assistant} cannot be loaded "
+                        "(`gptkit validate` shows every problem):",
                         *(p.describe() for p in exc.problems if p.severity == "error"))
             return
-        transport = self._transport(result)
-        if transport is None:
-            return
+        # a cassette that cannot be replayed is told after a wrong mock, which recording won't fix
+        transport, unusable = self._transport(result)
         store = _store(assistant, case)
         session = None
         mocks = {**suite.spec.tools, **case.tools}
@@ -147,6 +145,10 @@ class Runner:
                             f"{', '.join(unknown)} {'are' if len(unknown) > 1 else 'is'} not a "
                             f"tool of {suite.spec.assistant} (its tools: "
                             f"{', '.join(sorted(session.tools)) or 'none'})")
+                return
+            if unusable:
+                result.needs_recording = True
+                result.fail(*unusable)
                 return
             for number, turn in enumerate(case.turns, 1):
                 answer = session.send(turn.user)
@@ -174,27 +176,60 @@ class Runner:
                 session.close()
             store.close()
 
-    def _transport(self, result: CaseResult) -> Network | None:
+    def _transport(self, result: CaseResult) -> tuple[Network | None, list[str]]:
+        """How the case's model calls go, or None and why its cassette cannot be replayed."""
         from gptkit.providers.cassette import CassetteError
         from gptkit.runtime.transport import Network
         from gptkit.testrun.replay import CaseRecord, CaseReplay
 
         cassette = result.suite.cassette(result.case)
         if self.mode == "record":
-            return CaseRecord(cassette)
+            return CaseRecord(cassette), []
         if self.mode == "live":
-            return Network()
+            return Network(), []
         if not cassette.is_file():
-            result.needs_recording = True
-            result.fail(f"no cassette at {cassette}: record it with `gptkit test --record` "
-                        f"({result.record_command})")
-            return None
+            return None, [f"no cassette at {cassette}: record it with `gptkit test --record` "
+                          f"({result.record_command})"]
         try:
-            return CaseReplay(cassette)
+            return CaseReplay(cassette), []
         except CassetteError as exc:
-            result.needs_recording = True
-            result.fail(str(exc), f"record it again: {result.record_command}")
-            return None
+            return None, [str(exc), f"record it again: {result.record_command}"]
+
+
+def _in_threads(work: Callable[[Suite, int], CaseResult], cases: list[tuple[Suite, int]],
+                jobs: int) -> Iterator[CaseResult]:
+    """Run ``work`` on ``cases`` in ``jobs`` daemon threads; yield the results in order.
+
+    Daemon threads, not a ThreadPoolExecutor: an executor joins its threads on the way out, so
+    Ctrl-C would wait for every running case to end (up to its model.timeout_s). When the
+    caller stops reading (Ctrl-C, an error), no case starts after the ones running.
+    """
+    outcomes: list[queue.Queue[tuple[bool, Any]]] = [queue.Queue(maxsize=1) for _ in cases]
+    order = iter(range(len(cases)))
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set():
+            with lock:
+                index = next(order, None)
+            if index is None:
+                return
+            try:
+                outcomes[index].put((True, work(*cases[index])))
+            except BaseException as exc:  # handed to the reader, which raises it
+                outcomes[index].put((False, exc))
+
+    for number in range(min(jobs, len(cases))):
+        threading.Thread(target=worker, name=f"gptkit-test-{number}", daemon=True).start()
+    try:
+        for outcome in outcomes:
+            ok, value = outcome.get()
+            if not ok:
+                raise value
+            yield value
+    finally:
+        stop.set()
 
 
 def _all_used(result: CaseResult, transport: Any) -> None:
