@@ -37,3 +37,11 @@ def inside(folder: Path, name: str, root: Path | None = None) -> Path | None:
         return None
     path = folder / name  # pathlib drops "." segments and empty ones (a doubled slash)
     return path if is_within(path, folder if root is None else root) else None
+
+
+def temporary_sibling(path: Path) -> Path:
+    """A fresh name beside ``path`` to write to before ``os.replace``-ing it into place: unique
+    per process and call, so two writers of one file never share a half-written temporary."""
+    import secrets
+
+    return path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gptkit.config.paths import temporary_sibling
 from gptkit.errors import GptkitError
 from gptkit.providers.errors import redact
 
@@ -368,11 +369,14 @@ def _write_yaml(path: Path, document: dict[str, Any], note: str) -> None:
     yaml.default_flow_style = False
     yaml.width = 1 << 30  # no folding: ruamel can fold a double-quoted line inside an escape
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(_schema_line(path) + note)
-        yaml.dump(document, handle)
-    tmp.replace(path)
+    tmp = temporary_sibling(path)
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(_schema_line(path) + note)
+            yaml.dump(document, handle)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _schema_line(path: Path) -> str:

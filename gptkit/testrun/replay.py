@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gptkit.config.paths import temporary_sibling
 from gptkit.errors import GptkitError
 from gptkit.providers.cassette import load_cassette, same_prompt, system_prompt, without_clock
 from gptkit.providers.errors import redact
@@ -59,10 +60,13 @@ class CaseRecord(Record):
         self._recorder.save(self.path, assistant=assistant, api=api, base_url=base_url)
         text = self.path.read_text(encoding="utf-8")
         # through a temporary file: Ctrl-C or a full disk midway leaves the cassette whole
-        tmp = self.path.with_name(self.path.name + ".header.tmp")
-        with tmp.open("w", encoding="utf-8") as handle:
-            handle.write(text.replace("`gptkit run --record`", "`gptkit test --record`", 1))
-        os.replace(tmp, self.path)
+        tmp = temporary_sibling(self.path)
+        try:
+            with tmp.open("w", encoding="utf-8") as handle:
+                handle.write(text.replace("`gptkit run --record`", "`gptkit test --record`", 1))
+            os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 class _Replayer:
