@@ -53,6 +53,7 @@ tools:
     name: remote
     url: {url}
     bearer_env: TOOLBOX_CLIENT_TOKEN
+    allow_private_network: true
     headers:
       X-Team: docs
 {entry}""")

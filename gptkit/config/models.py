@@ -289,6 +289,8 @@ class McpTool(_Model):
     """streamable HTTP: static, non-secret headers sent with every request."""
     bearer_env: Annotated[str, Field(pattern=ENV_NAME_PATTERN)] | None = None
     """streamable HTTP: the NAME of the environment variable holding a bearer token, never the token."""
+    allow_private_network: bool = False
+    """streamable HTTP: allow loopback, private and link-local addresses (a local server); off by default."""
     include: list[Annotated[str, Field(min_length=1)]] | None = None
     """Only these of the server's tools (by the server's names); default all."""
     exclude: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
