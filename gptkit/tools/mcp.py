@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -118,6 +119,11 @@ class McpServer:
 
     async def _start(self, timeout: float) -> list[Any]:
         """Connect in a task of our own; the server's tool listing, or :class:`ToolError`."""
+        if importlib.util.find_spec("mcp") is None:
+            raise ToolError(
+                f"{self.label}: MCP tools need the mcp package, which is not installed; install "
+                "it with: pip install 'gptkit[mcp]'"
+            )
         transport = self._transport()
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[list[Any]] = loop.create_future()
