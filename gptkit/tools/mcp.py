@@ -21,6 +21,7 @@ starts.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import importlib.util
 import json
@@ -51,11 +52,26 @@ _TOOL_NAME = re.compile(TOOL_NAME_PATTERN)
 _STOP_S = 8.0  # the SDK's own bounded shutdown takes at most ~6 s
 
 
+def mcp_auth(entry: McpToolConfig) -> tuple[Any, str]:
+    """The entry's auth (``bearer_env`` read as a bearer auth) and the key that gave it."""
+    from gptkit.config.models import BearerAuth
+
+    if entry.bearer_env:
+        return BearerAuth(type="bearer", token_env=entry.bearer_env), "bearer_env"
+    return (None if entry.auth == "none" else entry.auth), "auth"
+
+
 def mcp_secrets(entry: McpToolConfig, environ: Mapping[str, str] | None = None) -> set[str]:
-    """The secret values an entry sends (its bearer token), to be hidden everywhere."""
+    """The secret values an entry sends (its token, key or password), to be hidden everywhere."""
+    from gptkit.tools.auth import env_names
+
     environ = os.environ if environ is None else environ
-    token = environ.get(entry.bearer_env) if entry.bearer_env else None
-    return {token, f"Bearer {token}"} if token else set()
+    auth, _ = mcp_auth(entry)
+    values = [environ[name] for name in env_names(auth) if environ.get(name)]
+    found = {*values, *(f"Bearer {v}" for v in values)}
+    if len(values) == 2:  # basic: the encoded pair too
+        found.add(base64.b64encode(f"{values[0]}:{values[1]}".encode()).decode())
+    return found
 
 
 class McpServer:
@@ -124,7 +140,7 @@ class McpServer:
                 f"{self.label}: MCP tools need the mcp package, which is not installed; install "
                 "it with: pip install 'gptkit[mcp]'"
             )
-        transport = self._transport()
+        transport = await self._transport()
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[list[Any]] = loop.create_future()
         self._stop = asyncio.Event()
@@ -182,11 +198,11 @@ class McpServer:
 
     # -- transports -----------------------------------------------------------------------------
 
-    def _transport(self) -> Any:
+    async def _transport(self) -> Any:
         entry = self.entry
         if entry.command is not None:
             return self._stdio()
-        return self._http()
+        return await self._http()
 
     def _stdio(self) -> Any:
         from mcp import StdioServerParameters, stdio_client
@@ -235,23 +251,26 @@ class McpServer:
             raise ToolError(f"{self.label}: cwd {entry.cwd!r} is not a folder ({cwd})")
         return cwd.resolve()
 
-    def _http(self) -> Any:
+    async def _http(self) -> Any:
         from mcp.client.streamable_http import streamable_http_client
 
         from gptkit.tools._httplib import httpx
+        from gptkit.tools.auth import Credentials, env_names
         from gptkit.tools.net import guarded_transport
 
         entry = self.entry
         assert entry.url is not None
         headers = dict(entry.headers)
-        if entry.bearer_env:
-            token = self.environ.get(entry.bearer_env)
-            if not token:
+        auth, key = mcp_auth(entry)
+        for name in env_names(auth):
+            if not self.environ.get(name):
+                what = "the server's token" if key == "bearer_env" else "its value"
                 raise ToolError(
-                    f"{self.label}: the environment variable {entry.bearer_env} (bearer_env) is "
-                    "not set; set it to the server's token"
+                    f"{self.label}: the environment variable {name} ({key}) is not set; set it "
+                    f"to {what}"
                 )
-            headers["Authorization"] = f"Bearer {token}"
+        query: list[tuple[str, str]] = []
+        await Credentials(auth, self.label, self.environ).apply(headers, query)
         for key, value in headers.items():
             if "\r" in value or "\n" in value or "\r" in key or "\n" in key:
                 raise ToolError(f"{self.label}: header {key!r} holds a line break; refused")
@@ -271,7 +290,7 @@ class McpServer:
             # no proxy from the environment: it would connect on the tool's behalf (net.py's rule)
             async with httpx.AsyncClient(
                 headers=headers, timeout=httpx.Timeout(30.0, read=300.0), follow_redirects=False,
-                trust_env=False, transport=guarded_transport(policy),
+                trust_env=False, transport=guarded_transport(policy), params=query,
             ) as client:
                 async with streamable_http_client(url, http_client=client) as streams:
                     yield streams
