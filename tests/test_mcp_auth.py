@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from mcp_support import http_assistant
 from test_mcp_http import TOKEN, _results, http_server  # noqa: F401 (the server fixture)
 
 import gptkit
@@ -12,21 +13,7 @@ from gptkit.errors import ConfigError, ToolError
 
 
 def _assistant(folder: Path, url: str, auth: str) -> Path:
-    path = folder / "assistant.yaml"
-    path.write_text(f"""\
-version: 1
-name: mcp-auth
-model:
-  name: gpt-4o-mini
-instructions: Use the tools.
-tools:
-  - type: mcp
-    name: remote
-    url: {url}
-    allow_private_network: true
-    include: [add, authecho]
-{auth}""")
-    return path
+    return http_assistant(folder, url, f"    allow_private_network: true\n    include: [add, authecho]\n{auth}")
 
 
 def test_a_bearer_auth_mapping_reaches_the_server_and_not_the_model(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp_support import TOOLBOX, clean_env, marker, wait_until_gone
+from mcp_support import TOOLBOX, clean_env, http_assistant, marker, wait_until_gone
 
 import gptkit
 from gptkit.errors import ToolError
@@ -25,20 +25,7 @@ PUBLIC = "93.184.216.34"  # stands in for a public server; the test connects it 
 
 
 def _assistant(folder: Path, url: str, entry: str = "", timeout_s: int = 10) -> Path:
-    path = folder / "assistant.yaml"
-    path.write_text(f"""\
-version: 1
-name: mcp-net
-model:
-  name: gpt-4o-mini
-instructions: Use the tools.
-tools:
-  - type: mcp
-    name: remote
-    url: {url}
-    timeout_s: {timeout_s}
-{entry}""")
-    return path
+    return http_assistant(folder, url, f"    timeout_s: {timeout_s}\n{entry}")
 
 
 def test_a_loopback_server_is_refused_without_allow_private_network(tmp_path: Path) -> None:
