@@ -43,6 +43,23 @@ tools:
     return path
 
 
+def http_assistant(folder: Path, url: str, entry: str = "") -> Path:
+    """Write an assistant whose one mcp entry, ``remote``, reaches ``url``, plus ``entry`` lines."""
+    path = folder / "assistant.yaml"
+    path.write_text(f"""\
+version: 1
+name: mcp-http
+model:
+  name: gpt-4o-mini
+instructions: Use the tools.
+tools:
+  - type: mcp
+    name: remote
+    url: {url}
+{entry}""")
+    return path
+
+
 def processes_with(word: str) -> list[str]:
     """The command lines of live (not zombie) processes that hold ``word``."""
     found = []

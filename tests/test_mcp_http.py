@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mcp_support import TOOLBOX, clean_env, marker, wait_until_gone
+from mcp_support import TOOLBOX, clean_env, http_assistant, marker, wait_until_gone
 
 import gptkit
 from gptkit.errors import ToolError
@@ -41,22 +41,12 @@ def http_server() -> Iterator[str]:
 
 
 def _assistant(folder: Path, url: str, entry: str = "") -> Path:
-    path = folder / "assistant.yaml"
-    path.write_text(f"""\
-version: 1
-name: mcp-http
-model:
-  name: gpt-4o-mini
-instructions: Use the tools.
-tools:
-  - type: mcp
-    name: remote
-    url: {url}
+    return http_assistant(folder, url, f"""\
     bearer_env: TOOLBOX_CLIENT_TOKEN
+    allow_private_network: true
     headers:
       X-Team: docs
 {entry}""")
-    return path
 
 
 def _results(path: Path, calls: list, environ: dict[str, str]) -> tuple[list, dict[str, str]]:

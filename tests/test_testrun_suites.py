@@ -11,6 +11,7 @@ real API is reachable where they are made; their header says so). To add a suite
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,17 @@ SCRIPTS: dict[str, dict[str, list[Reply]]] = {
         "looks one pet up": [
             tool_calls(call("getPet", {"petId": "3"}, id="call_pet")),
             text("Pet 3 is Miso, a 2-year-old cat."),
+        ],
+    },
+    "examples/mcp-server/mcp-server.test.yaml": {
+        "answers from the on-call note": [
+            tool_calls(call("notes_search_notes", {"query": "pages"}, id="call_search")),
+            tool_calls(call("notes_read_note", {"title": "on-call"}, id="call_read")),
+            text("The on-call engineer answers pages, within 15 minutes."),
+        ],
+        "says so when no note matches": [
+            tool_calls(call("notes_search_notes", {"query": "parking"}, id="call_search")),
+            text("The team's notes say nothing about parking."),
         ],
     },
     "examples/http-tool/http-tool.test.yaml": {
@@ -191,6 +203,8 @@ def test_every_case_of_the_shipped_suites_has_its_script(file: str) -> None:
 @pytest.mark.parametrize("file", SUITES)
 def test_the_shipped_suite_passes_offline(file: str, update_goldens: bool,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # an MCP example's server runs with the `python` on PATH: this one, which has mcp
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     if update_goldens:
         _record(file, monkeypatch)
     monkeypatch.chdir(REPO)

@@ -205,6 +205,10 @@ Auth = Annotated[
 ]
 
 
+#: The auth of an MCP server over HTTP: the static kinds (no OAuth 2 token fetching there).
+McpAuth = Annotated[NoAuth | ApiKeyAuth | BearerAuth | BasicAuth, Field(discriminator="type")]
+
+
 class _NetworkTool(_Model):
     headers: dict[str, str] = Field(default_factory=dict)
     """Static headers sent with every call (never secrets: use auth for those)."""
@@ -289,6 +293,10 @@ class McpTool(_Model):
     """streamable HTTP: static, non-secret headers sent with every request."""
     bearer_env: Annotated[str, Field(pattern=ENV_NAME_PATTERN)] | None = None
     """streamable HTTP: the NAME of the environment variable holding a bearer token, never the token."""
+    auth: McpAuth | Literal["none"] | None = None
+    """streamable HTTP: how requests authenticate, as for openapi tools (none, api_key, bearer or basic); secrets come from the environment."""
+    allow_private_network: bool = False
+    """streamable HTTP: allow loopback, private and link-local addresses (a local server); off by default."""
     include: list[Annotated[str, Field(min_length=1)]] | None = None
     """Only these of the server's tools (by the server's names); default all."""
     exclude: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
@@ -304,6 +312,8 @@ class McpTool(_Model):
     def _one_transport(self) -> McpTool:
         if (self.command is None) == (self.url is None):
             raise ValueError("an mcp tool needs command (stdio) or url (streamable HTTP), not both")
+        if self.bearer_env is not None and self.auth is not None:
+            raise ValueError("give auth or bearer_env on an mcp tool, not both")
         return self
 
 

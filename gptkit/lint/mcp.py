@@ -3,7 +3,8 @@
 The schema already requires command or url (``mcp-transport``), a scheme on the url and valid
 names; here: the server's folder stays inside the project (``mcp-cwd``), a command given as a
 path exists (``mcp-command``, a warning: it may be built later), include and exclude do not
-name the same tool, and headers hold no line breaks (``mcp-header``).
+name the same tool, auth and bearer_env are not both given (``mcp-auth``), and headers hold
+no line breaks (``mcp-header``).
 """
 
 from __future__ import annotations
@@ -71,6 +72,13 @@ def _check(composed: Composed, tool: dict[str, Any], path: YPath) -> None:
                 "name each tool in include or in exclude, not both",
                 severity="warning",
             )
+    if "bearer_env" in tool and "auth" in tool:
+        composed.problem(
+            (*path, "bearer_env"),
+            "mcp-auth",
+            "an mcp tool has both bearer_env and auth",
+            "keep one: auth: {type: bearer, token_env: NAME} is the same as bearer_env: NAME",
+        )
     headers = tool.get("headers")
     if isinstance(headers, dict):
         for key, value in headers.items():

@@ -21,7 +21,9 @@ starts.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -29,13 +31,16 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from gptkit.config.names import TOOL_NAME_PATTERN
 from gptkit.config.secrets import redact
 from gptkit.errors import ToolError
 from gptkit.tools.base import Tool, ToolArgumentsError, ToolContext, ToolFailure, ToolSpec
+from gptkit.tools.net import AddressRefused, Policy
 
 if TYPE_CHECKING:
     from gptkit.config.models import McpTool as McpToolConfig
@@ -47,11 +52,26 @@ _TOOL_NAME = re.compile(TOOL_NAME_PATTERN)
 _STOP_S = 8.0  # the SDK's own bounded shutdown takes at most ~6 s
 
 
+def mcp_auth(entry: McpToolConfig) -> tuple[Any, str]:
+    """The entry's auth (``bearer_env`` read as a bearer auth) and the key that gave it."""
+    from gptkit.config.models import BearerAuth
+
+    if entry.bearer_env:
+        return BearerAuth(type="bearer", token_env=entry.bearer_env), "bearer_env"
+    return (None if entry.auth == "none" else entry.auth), "auth"
+
+
 def mcp_secrets(entry: McpToolConfig, environ: Mapping[str, str] | None = None) -> set[str]:
-    """The secret values an entry sends (its bearer token), to be hidden everywhere."""
+    """The secret values an entry sends (its token, key or password), to be hidden everywhere."""
+    from gptkit.tools.auth import env_names
+
     environ = os.environ if environ is None else environ
-    token = environ.get(entry.bearer_env) if entry.bearer_env else None
-    return {token, f"Bearer {token}"} if token else set()
+    auth, _ = mcp_auth(entry)
+    values = [environ[name] for name in env_names(auth) if environ.get(name)]
+    found = {*values, *(f"Bearer {v}" for v in values)}
+    if len(values) == 2:  # basic: the encoded pair too
+        found.add(base64.b64encode(f"{values[0]}:{values[1]}".encode()).decode())
+    return found
 
 
 class McpServer:
@@ -80,6 +100,7 @@ class McpServer:
         self._noise_seen = 0
         self._timeout = 30.0
         self._restarting = asyncio.Lock()
+        self._policy: _NotedPolicy | None = None  # over HTTP: where it may connect
 
     # -- life ----------------------------------------------------------------------------------
 
@@ -114,7 +135,12 @@ class McpServer:
 
     async def _start(self, timeout: float) -> list[Any]:
         """Connect in a task of our own; the server's tool listing, or :class:`ToolError`."""
-        transport = self._transport()
+        if importlib.util.find_spec("mcp") is None:
+            raise ToolError(
+                f"{self.label}: MCP tools need the mcp package, which is not installed; install "
+                "it with: pip install 'gptkit[mcp]'"
+            )
+        transport = await self._transport()
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[list[Any]] = loop.create_future()
         self._stop = asyncio.Event()
@@ -172,11 +198,11 @@ class McpServer:
 
     # -- transports -----------------------------------------------------------------------------
 
-    def _transport(self) -> Any:
+    async def _transport(self) -> Any:
         entry = self.entry
         if entry.command is not None:
             return self._stdio()
-        return self._http()
+        return await self._http()
 
     def _stdio(self) -> Any:
         from mcp import StdioServerParameters, stdio_client
@@ -225,39 +251,46 @@ class McpServer:
             raise ToolError(f"{self.label}: cwd {entry.cwd!r} is not a folder ({cwd})")
         return cwd.resolve()
 
-    def _http(self) -> Any:
-        import httpx2
+    async def _http(self) -> Any:
         from mcp.client.streamable_http import streamable_http_client
+
+        from gptkit.tools._httplib import httpx
+        from gptkit.tools.auth import Credentials, env_names
+        from gptkit.tools.net import guarded_transport
 
         entry = self.entry
         assert entry.url is not None
         headers = dict(entry.headers)
-        if entry.bearer_env:
-            token = self.environ.get(entry.bearer_env)
-            if not token:
+        auth, key = mcp_auth(entry)
+        for name in env_names(auth):
+            if not self.environ.get(name):
+                what = "the server's token" if key == "bearer_env" else "its value"
                 raise ToolError(
-                    f"{self.label}: the environment variable {entry.bearer_env} (bearer_env) is "
-                    "not set; set it to the server's token"
+                    f"{self.label}: the environment variable {name} ({key}) is not set; set it "
+                    f"to {what}"
                 )
-            headers["Authorization"] = f"Bearer {token}"
+        query: list[tuple[str, str]] = []
+        await Credentials(auth, self.label, self.environ).apply(headers, query)
         for key, value in headers.items():
             if "\r" in value or "\n" in value or "\r" in key or "\n" in key:
                 raise ToolError(f"{self.label}: header {key!r} holds a line break; refused")
-        # TODO(issue 11, at the merge with h-openapi): give this client a transport whose
-        # httpcore2 network backend asks gptkit.tools.net.Policy(hosts={url host},
-        # allow_private=entry.allow_private_network, tool=self.label).addresses(host, port)
-        # before each connection (the twin of net.guarded_backend, for httpx2/httpcore2, which
-        # the SDK uses); and add allow_private_network to McpTool. The SDK
-        # already keeps redirects on the endpoint's origin.
+        # Where the client may connect: the URL's host only, public addresses only unless
+        # allow_private_network, checked on the resolved address of each connection (net.py).
+        # The SDK keeps redirects off (follow_redirects=False below) and on the endpoint's origin.
+        policy = self._policy = _NotedPolicy(
+            frozenset({urlsplit(entry.url).hostname or ""}),
+            allow_private=entry.allow_private_network,
+            tool=f"{self.label} at {entry.url}",
+        )
         url = entry.url
 
         @contextlib.asynccontextmanager
         async def transport() -> Any:
             # The SDK leaves a client it was given open: ours is closed with the connection.
             # no proxy from the environment: it would connect on the tool's behalf (net.py's rule)
-            async with httpx2.AsyncClient(
-                headers=headers, timeout=httpx2.Timeout(30.0, read=300.0), follow_redirects=False,
-                trust_env=False,
+            async with httpx.AsyncClient(
+                headers=headers, timeout=httpx.Timeout(30.0, read=300.0), follow_redirects=False,
+                trust_env=False, transport=guarded_transport(policy), params=query,
             ) as client:
                 async with streamable_http_client(url, http_client=client) as streams:
                     yield streams
@@ -348,7 +381,14 @@ class McpServer:
             return " ".join([entry.command, *entry.args])
         return str(entry.url)
 
+    def _refused(self) -> AddressRefused | None:
+        """The last connection the network policy refused (the SDK logs it and closes)."""
+        return self._policy.refused[-1] if self._policy and self._policy.refused else None
+
     def _stopped(self, shown: str, mark: tuple[int, int]) -> str:
+        refused = self._refused()
+        if refused is not None:
+            return f"{shown} failed: {refused}"
         return (
             f"{shown} failed: {self.label} stopped during the call{self._clues(mark)}; it is "
             "started again for the next call"
@@ -390,6 +430,9 @@ class McpServer:
         inner = _innermost(exc)
         if isinstance(inner, ToolError):
             return inner
+        refused = inner if isinstance(inner, AddressRefused) else self._refused()
+        if refused is not None:  # the network policy: its message says what to do
+            return ToolError(self._hide(str(refused)))
         if self.entry.command is not None:
             what = "exited before it answered" if _is_closed(inner) else f"failed to start ({_describe(inner)})"
             return ToolError(self._hide(
@@ -403,6 +446,20 @@ class McpServer:
 
     def _hide(self, text: str) -> str:
         return redact(text, self.secrets) if self.secrets else text
+
+
+@dataclass(frozen=True)
+class _NotedPolicy(Policy):
+    """net.Policy that keeps what it refused: the SDK's transport swallows the error."""
+
+    refused: list[AddressRefused] = field(default_factory=list, compare=False)
+
+    async def addresses(self, host: str, port: int) -> list[str]:
+        try:
+            return await super().addresses(host, port)
+        except AddressRefused as exc:
+            self.refused.append(exc)
+            raise
 
 
 class McpServerTool(Tool):

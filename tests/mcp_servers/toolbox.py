@@ -1,6 +1,6 @@
 """A small MCP server for gptkit's tests, written with the SDK's MCPServer (FastMCP).
 
-``python toolbox.py [stdio|http] [--garbage-at-start]``: over stdio by default; ``http`` serves
+``python toolbox.py [stdio|http] [--garbage-at-start] [--any-host]``: over stdio by default; ``http`` serves
 streamable HTTP on 127.0.0.1 at a free port, printed as ``PORT <n>`` on stdout (then flushed).
 """
 
@@ -132,7 +132,10 @@ def main() -> None:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        app = _Auth(server.streamable_http_app(host="127.0.0.1"))
+        # --any-host: answer whatever Host the client names (a test's made-up public name),
+        # without the SDK's DNS-rebinding guard for a server on 127.0.0.1
+        host = "0.0.0.0" if "--any-host" in args else "127.0.0.1"
+        app = _Auth(server.streamable_http_app(host=host))
         config = uvicorn.Config(app, log_level="warning", lifespan="on")
         print(f"PORT {port}", flush=True)
         uvicorn.Server(config).run(sockets=[sock])
