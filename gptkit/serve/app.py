@@ -44,6 +44,33 @@ def cost_header(cost: float | None) -> dict[str, str]:
     return {COST_HEADER: "unknown" if cost is None else f"{cost:.8f}"}
 
 
+async def answer_stream(
+    turn: Turn, holder: Holder, info: dict[str, Any], served: Any, start: bytes,
+    delta: Callable[[str], bytes], finish: Callable[[Answer], bytes],
+    failed: Callable[[ApiError], bytes],
+) -> AsyncIterator[bytes]:
+    """One streamed turn in either API's wire form: ``start``, the text as it arrives (a JSON
+    answer in one piece, once checked), then ``finish``; or ``failed`` with the turn's error."""
+    from gptkit.runtime.events import Answer, TextDelta
+
+    json_out = served.config.output.format == "json"
+    yield start
+    try:
+        async for event in turn.events():
+            if isinstance(event, TextDelta) and not json_out:
+                yield delta(event.text)
+            elif isinstance(event, Answer):
+                holder.release()
+                note_answer(info, event)
+                if json_out:
+                    yield delta(event.text)
+                yield finish(event)
+    except Exception as exc:
+        error = from_turn(exc, served.secrets)
+        info["error"] = error.code
+        yield failed(error)
+
+
 def build_app(options: ServeOptions, assistants: Assistants) -> Starlette:
     """The application serving ``assistants`` with ``options``' safety settings."""
 
@@ -86,29 +113,13 @@ def build_app(options: ServeOptions, assistants: Assistants) -> Starlette:
             answer = await run_whole(turn, holder, info)
             body = chat_wire.completion(served.name, answer.text, answer.usage, answer.cost_usd)
             return JSONResponse(body, headers={**headers, **cost_header(answer.cost_usd)})
-        json_out = served.config.output.format == "json"
-
-        async def chunks() -> AsyncIterator[bytes]:
-            from gptkit.runtime.events import Answer, TextDelta
-
-            writer = chat_wire.ChunkWriter(served.name)
-            yield writer.start()
-            try:
-                async for event in turn.events():
-                    if isinstance(event, TextDelta) and not json_out:
-                        yield writer.delta(event.text)
-                    elif isinstance(event, Answer):
-                        holder.release()
-                        note_answer(info, event)
-                        if json_out:
-                            yield writer.delta(event.text)
-                        yield writer.finish(event.usage, event.cost_usd, wanted.include_usage)
-            except Exception as exc:
-                error = from_turn(exc, served.secrets)
-                info["error"] = error.code
-                yield writer.error(error)
-
-        return TurnStream(chunks(), holder, headers)
+        writer = chat_wire.ChunkWriter(served.name)
+        chunks = answer_stream(
+            turn, holder, info, served, writer.start(), writer.delta,
+            lambda answer: writer.finish(answer.usage, answer.cost_usd, wanted.include_usage),
+            writer.error,
+        )
+        return TurnStream(chunks, holder, headers)
 
     async def responses(request: Request) -> Response:
         info = log_info(request)
@@ -120,28 +131,12 @@ def build_app(options: ServeOptions, assistants: Assistants) -> Starlette:
             answer = await run_whole(turn, holder, info)
             return JSONResponse(writer.completed(answer.text, answer.usage, answer.cost_usd),
                                 headers=cost_header(answer.cost_usd))
-        json_out = served.config.output.format == "json"
-
-        async def events() -> AsyncIterator[bytes]:
-            from gptkit.runtime.events import Answer, TextDelta
-
-            yield writer.start()
-            try:
-                async for event in turn.events():
-                    if isinstance(event, TextDelta) and not json_out:
-                        yield writer.delta(event.text)
-                    elif isinstance(event, Answer):
-                        holder.release()
-                        note_answer(info, event)
-                        if json_out:
-                            yield writer.delta(event.text)
-                        yield writer.finish(event.text, event.usage, event.cost_usd)
-            except Exception as exc:
-                error = from_turn(exc, served.secrets)
-                info["error"] = error.code
-                yield writer.failed(error)
-
-        return TurnStream(events(), holder)
+        events = answer_stream(
+            turn, holder, info, served, writer.start(), writer.delta,
+            lambda answer: writer.finish(answer.text, answer.usage, answer.cost_usd),
+            writer.failed,
+        )
+        return TurnStream(events, holder)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok", "assistants": len(assistants.by_name)})

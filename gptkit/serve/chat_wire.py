@@ -19,7 +19,7 @@ from typing import Any
 
 from gptkit.messages import Message, Usage
 from gptkit.serve.errors import ApiError
-from gptkit.serve.wire_common import flag, new_id, now, text_of
+from gptkit.serve.wire_common import flag, new_id, now, served_model, text_of
 
 _dumps = json.dumps
 
@@ -35,13 +35,7 @@ class ChatRequest:
 
 def read(body: dict[str, Any]) -> ChatRequest:
     """The turn a chat completions body asks for, or a 400."""
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise ApiError(400, "'model' is required: the name of a served assistant", "missing_model",
-                       param="model")
-    if body.get("tools"):
-        raise ApiError(400, "this server runs the assistant's own tools; a request cannot bring "
-                       "tools of its own (leave 'tools' out)", "tools_not_supported", param="tools")
+    model = served_model(body)
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise ApiError(400, "'messages' must be a non-empty list of messages", "invalid_messages",

@@ -25,7 +25,7 @@ from typing import Any
 
 from gptkit.messages import Message, Usage
 from gptkit.serve.errors import ApiError
-from gptkit.serve.wire_common import flag, new_id, now, text_of
+from gptkit.serve.wire_common import flag, new_id, now, served_model, text_of
 
 _dumps = json.dumps
 _RESPONSE_ID = re.compile(r"^resp_[0-9a-f]{24}(?:_(.+))?$")
@@ -58,13 +58,7 @@ def conversation_of(response_id: str) -> str | None:
 
 def read(body: dict[str, Any]) -> ResponsesRequest:
     """The turn a responses body asks for, or a 400."""
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise ApiError(400, "'model' is required: the name of a served assistant", "missing_model",
-                       param="model")
-    if body.get("tools"):
-        raise ApiError(400, "this server runs the assistant's own tools; a request cannot bring "
-                       "tools of its own (leave 'tools' out)", "tools_not_supported", param="tools")
+    model = served_model(body)
     history = _input(body.get("input"))
     if not history or history[-1].role != "user":
         raise ApiError(400, "'input' must end with the user's message (the one to answer)",

@@ -66,3 +66,16 @@ def flag(body: dict[str, Any], name: str) -> bool:
     if not isinstance(value, bool):
         raise ApiError(400, f"'{name}' must be true or false", "invalid_type", param=name)
     return value
+
+
+def served_model(body: dict[str, Any]) -> str:
+    """The request's ``model`` (the served assistant's name); a 400 when it is missing, or when
+    the request brings tools of its own (the server runs the assistant's)."""
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise ApiError(400, "'model' is required: the name of a served assistant", "missing_model",
+                       param="model")
+    if body.get("tools"):
+        raise ApiError(400, "this server runs the assistant's own tools; a request cannot bring "
+                       "tools of its own (leave 'tools' out)", "tools_not_supported", param="tools")
+    return model
