@@ -103,6 +103,7 @@ class Serve:
 
     def __init__(self, paths: list[str | Path], model_url: str | None, *args: str,
                  env: dict[str, str] | None = None, home: Path | None = None) -> None:
+        self._clients: list[Any] = []
         environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "GPTKIT_"))}
         environ.update({"OPENAI_API_KEY": KEY, "NO_COLOR": "1"})
         if model_url:
@@ -152,7 +153,9 @@ class Serve:
 
         options.setdefault("max_retries", 0)
         options.setdefault("timeout", 30)
-        return OpenAI(base_url=self.url + "/v1", api_key=api_key, **options)
+        client = OpenAI(base_url=self.url + "/v1", api_key=api_key, **options)
+        self._clients.append(client)  # closed with the server: no socket left to the GC
+        return client
 
     def async_client(self, api_key: str = "unused", **options: Any) -> Any:
         from openai import AsyncOpenAI
@@ -182,6 +185,8 @@ class Serve:
         self.stop()
 
     def stop(self) -> int:
+        for client in self._clients:
+            client.close()
         if self.process is None:
             return 0
         if self.process.poll() is None:
