@@ -61,6 +61,22 @@ class KnowledgeStoreError(DocumentError):
     """The index itself cannot be opened or written."""
 
 
+def _to_wal(db: sqlite3.Connection) -> None:
+    """Switch a new index to WAL. The switch takes an exclusive lock and ignores busy_timeout,
+    so a second process opening the same new file at that moment is told 'locked': wait, retry."""
+    import time
+
+    for attempt in range(50):
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.05)
+
+
 class SQLiteIndex(Index):
     """See the module docstring."""
 
@@ -75,8 +91,7 @@ class SQLiteIndex(Index):
                 check_same_thread=False,
             )
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                self.db.execute("PRAGMA journal_mode = WAL")
+            _to_wal(self.db)
             self.db.execute("PRAGMA synchronous = NORMAL")
             made = self.db.execute(
                 "SELECT count(*) FROM sqlite_master WHERE name IN ('kn_fts', 'kn_vectors')"
